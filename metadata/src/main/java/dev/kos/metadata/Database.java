@@ -1,0 +1,189 @@
+package dev.kos.metadata;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.kos.config.Settings;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.Optional;
+import java.util.logging.Logger;
+import javax.sql.DataSource;
+import org.flywaydb.core.Flyway;
+
+/**
+ * The metadata database of one process: a HikariCP pool on PostgreSQL, migrated by Flyway.
+ *
+ * <p>Settings (flag / environment, default):
+ * <ul>
+ *   <li>{@code db.url} / {@code KOS_DB_URL}: JDBC URL. Unset: an embedded PostgreSQL is started
+ *       (in {@code db.embedded-dir} when given, so its data survives restarts; else a temp dir).</li>
+ *   <li>{@code db.user} / {@code KOS_DB_USER}, {@code db.password} / {@code KOS_DB_PASSWORD}: credentials
+ *       (default postgres / empty).</li>
+ *   <li>{@code db.pool-size} / {@code KOS_DB_POOL_SIZE}: maximum connections, default 20.</li>
+ * </ul>
+ */
+public final class Database implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(Database.class.getName());
+    public static final int DEFAULT_POOL_SIZE = 20;
+
+    private final HikariDataSource pool;
+    private final EmbeddedPostgres embedded; // null when the database is external
+    private final String jdbcUrl;
+    private final String user;
+    private final String password;
+
+    private Database(HikariDataSource pool, EmbeddedPostgres embedded, String jdbcUrl, String user, String password) {
+        this.pool = pool;
+        this.embedded = embedded;
+        this.jdbcUrl = jdbcUrl;
+        this.user = user;
+        this.password = password;
+    }
+
+    /** Connects as the settings say (embedded when no URL is given) and applies migrations. */
+    public static Database fromSettings(Settings settings, String poolName) {
+        int poolSize = settings.integer("db.pool-size", DEFAULT_POOL_SIZE);
+        Optional<String> url = settings.optional("db.url");
+        Database db = url.isPresent()
+                ? connect(url.get(), settings.string("db.user", "postgres"), settings.string("db.password", ""), poolSize, poolName)
+                : embedded(settings.optional("db.embedded-dir").map(Path::of).orElse(null), poolSize, poolName);
+        db.migrate();
+        return db;
+    }
+
+    /** A pool on an existing PostgreSQL. Does not migrate: call {@link #migrate()}. */
+    public static Database connect(String jdbcUrl, String user, String password, int poolSize, String poolName) {
+        return new Database(pool(jdbcUrl, user, password, poolSize, poolName), null, jdbcUrl, user, password);
+    }
+
+    /**
+     * Starts an embedded PostgreSQL (zonky; needs nothing installed) and a pool on it. With a
+     * data dir its data survives restarts; with null it lives in a temp dir and dies with it.
+     */
+    public static Database embedded(Path dataDir, int poolSize, String poolName) {
+        try {
+            EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder();
+            if (dataDir != null) {
+                builder.setDataDirectory(dataDir).setCleanDataDirectory(false);
+            }
+            EmbeddedPostgres pg = builder.start();
+            String url = pg.getJdbcUrl("postgres", "postgres");
+            LOG.info(() -> "embedded PostgreSQL started at " + url);
+            return new Database(pool(url, "postgres", "", poolSize, poolName), pg, url, "postgres", "");
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot start embedded PostgreSQL: " + e.getMessage(), e);
+        }
+    }
+
+    private static HikariDataSource pool(String url, String user, String password, int poolSize, String poolName) {
+        HikariConfig c = new HikariConfig();
+        c.setJdbcUrl(url);
+        c.setUsername(user);
+        c.setPassword(password);
+        c.setMaximumPoolSize(poolSize);
+        c.setMinimumIdle(Math.min(2, poolSize));
+        c.setPoolName(poolName);
+        c.setConnectionTimeout(10_000);
+        // Every transaction is explicit (inTransaction); auto-commit stays on for single reads.
+        c.setAutoCommit(true);
+        return new HikariDataSource(c);
+    }
+
+    /**
+     * Applies pending Flyway migrations. Safe when several services start at once: Flyway takes
+     * a PostgreSQL advisory lock around the migration, so one applies and the others wait.
+     */
+    public void migrate() {
+        Flyway.configure()
+                .dataSource(pool)
+                .locations("classpath:db/migration")
+                .load()
+                .migrate();
+    }
+
+    public DataSource dataSource() {
+        return pool;
+    }
+
+    public HikariDataSource pool() {
+        return pool;
+    }
+
+    /** The JDBC URL, user and password, to hand to another process (the local stack does). */
+    public String jdbcUrl() {
+        return jdbcUrl;
+    }
+
+    public String user() {
+        return user;
+    }
+
+    public String password() {
+        return password;
+    }
+
+    public boolean isEmbedded() {
+        return embedded != null;
+    }
+
+    /** Work that runs inside one transaction. */
+    @FunctionalInterface
+    public interface TransactionWork<T> {
+        T run(Connection connection) throws SQLException;
+    }
+
+    /**
+     * Runs {@code work} in one transaction: committed when it returns, rolled back when it
+     * throws. SQL failures surface as {@link MetadataException}.
+     */
+    public <T> T inTransaction(TransactionWork<T> work) {
+        try (Connection c = pool.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                T result = work.run(c);
+                c.commit();
+                return result;
+            } catch (SQLException | RuntimeException | Error e) {
+                c.rollback();
+                throw e;
+            } finally {
+                c.setAutoCommit(true);
+            }
+        } catch (SQLException e) {
+            throw new MetadataException("metadata transaction failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** Runs {@code work} on one auto-commit connection (single statements, reads). */
+    public <T> T withConnection(TransactionWork<T> work) {
+        try (Connection c = pool.getConnection()) {
+            return work.run(c);
+        } catch (SQLException e) {
+            throw new MetadataException("metadata query failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** True when a connection can be taken and answers a trivial query within the timeout. */
+    public boolean isHealthy() {
+        try (Connection c = pool.getConnection()) {
+            return c.isValid(2);
+        } catch (SQLException e) {
+            return false;
+        }
+    }
+
+    @Override
+    public void close() {
+        pool.close();
+        if (embedded != null) {
+            try {
+                embedded.close();
+            } catch (IOException e) {
+                LOG.warning("embedded PostgreSQL did not stop cleanly: " + e.getMessage());
+            }
+        }
+    }
+}
