@@ -1,0 +1,212 @@
+package dev.kos.infra;
+
+import dev.kos.config.Logging;
+import dev.kos.config.Settings;
+import dev.kos.embeddedkafka.EmbeddedKafkaBroker;
+import dev.kos.metadata.Database;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.stream.Stream;
+
+/**
+ * The whole system on one machine, from one command (bin/start): an embedded PostgreSQL and
+ * Kafka broker in this JVM, then six storage nodes, the placement service, the cleanup worker
+ * and the gateway, each as its own process. Ctrl-C stops everything, services first.
+ * Data lives under the home dir (.kos) and survives restarts unless --reset is given.
+ */
+public final class LocalStack implements AutoCloseable {
+    private final StackConfig config;
+    private final List<ChildProcess> children = new ArrayList<>();
+    private Database database;
+    private EmbeddedKafkaBroker kafka;
+    private final Map<String, String> serviceEnv = new HashMap<>();
+
+    LocalStack(StackConfig config) {
+        this.config = config;
+    }
+
+    public static void main(String[] args) throws Exception {
+        Logging.configure("local-stack");
+        StackConfig config;
+        try {
+            config = StackConfig.from(Settings.from(args));
+        } catch (IllegalArgumentException e) {
+            System.err.println("kos: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        if (config.reset()) {
+            deleteTree(config.home());
+        }
+        List<String> problems = Prerequisites.problems(config);
+        if (!problems.isEmpty()) {
+            problems.forEach(p -> System.err.println("kos: " + p));
+            System.exit(1);
+        }
+        LocalStack stack = new LocalStack(config);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            System.out.println("\nkos: stopping...");
+            stack.close();
+            stopped.countDown();
+        }, "local-stack-shutdown"));
+        try {
+            stack.start();
+        } catch (Exception e) {
+            System.err.println("kos: the stack did not start: " + e.getMessage());
+            System.exit(1);
+        }
+        stack.printSummary();
+        stack.watch();
+        stopped.await();
+    }
+
+    void start() throws Exception {
+        Path home = config.home();
+        Files.createDirectories(home.resolve("logs"));
+        Instant t0 = Instant.now();
+
+        Settings s = config.settings();
+        if (s.optional("db.url").isPresent()) {
+            database = Database.fromSettings(s, "local-stack");
+        } else {
+            database = Database.embedded(home.resolve("postgres"), 2, "local-stack");
+            database.migrate();
+        }
+        serviceEnv.put("KOS_DB_URL", database.jdbcUrl());
+        serviceEnv.put("KOS_DB_USER", database.user());
+        serviceEnv.put("KOS_DB_PASSWORD", database.password());
+
+        if (config.embeddedKafka()) {
+            kafka = EmbeddedKafkaBroker.start(home.resolve("kafka"), config.kafkaPort());
+            serviceEnv.put("KOS_KAFKA_BOOTSTRAP", kafka.bootstrapServers());
+        } else {
+            serviceEnv.put("KOS_KAFKA_BOOTSTRAP", s.optional("kafka.bootstrap").orElseThrow());
+        }
+
+        for (int i = 1; i <= config.nodes(); i++) {
+            int port = config.nodeBasePort() + i - 1;
+            startService("node-" + i, "dev.kos.storagenode.Main", "-Xmx256m",
+                    "--node-id=node-" + i,
+                    "--node-port=" + port,
+                    "--node-advertised-address=localhost:" + port,
+                    "--node-data-dir=" + home.resolve("node-" + i));
+        }
+        for (Service service : Service.WORKERS) {
+            startService(service.name(), service.mainClass(), service.heap());
+        }
+        startService("gateway", "dev.kos.gateway.Main", "-Xmx512m", "--gateway-port=" + config.gatewayPort());
+        awaitGateway(Duration.ofSeconds(90));
+        System.out.printf("kos: started in %.1f s%n", Duration.between(t0, Instant.now()).toMillis() / 1000.0);
+    }
+
+    /** The Kafka-driven workers, started after the storage nodes and before the gateway. */
+    record Service(String name, String mainClass, String heap) {
+        static final List<Service> WORKERS = List.of();
+    }
+
+    private void startService(String name, String mainClass, String heap, String... args) throws IOException {
+        ChildProcess child = ChildProcess.start(name, mainClass, List.of(heap, "-XX:+UseSerialGC"),
+                List.of(args), serviceEnv, config.home().resolve("logs"));
+        children.add(child);
+    }
+
+    private void awaitGateway(Duration timeout) throws Exception {
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+        URI ready = URI.create("http://localhost:" + config.gatewayPort() + "/ready");
+        Instant deadline = Instant.now().plus(timeout);
+        while (Instant.now().isBefore(deadline)) {
+            for (ChildProcess c : children) {
+                if (!c.isAlive()) {
+                    throw new IllegalStateException(c.name() + " exited with " + c.exitCode() + "; see " + c.log());
+                }
+            }
+            try {
+                HttpResponse<String> r = http.send(HttpRequest.newBuilder(ready).timeout(Duration.ofSeconds(2)).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                if (r.statusCode() == 200) {
+                    return;
+                }
+            } catch (IOException notYet) {
+                // the gateway is still starting
+            }
+            Thread.sleep(250); // a poll interval inside a deadline loop, not a wait for a condition
+        }
+        throw new IllegalStateException("the gateway was not ready within " + timeout.toSeconds() + " s; see "
+                + config.home().resolve("logs"));
+    }
+
+    void printSummary() {
+        System.out.println();
+        System.out.println("kos is running. Data and logs: " + config.home());
+        System.out.println("  gateway         http://localhost:" + config.gatewayPort() + "   (OpenAPI: /openapi.yaml)");
+        System.out.println("  PostgreSQL      " + database.jdbcUrl());
+        System.out.println("  Kafka           " + serviceEnv.get("KOS_KAFKA_BOOTSTRAP"));
+        for (ChildProcess c : children) {
+            System.out.printf("  %-15s pid %-7d log %s%n", c.name(), c.pid(), c.log());
+        }
+        System.out.println();
+        System.out.println("Try:");
+        System.out.println("  curl -F file=@README.md http://localhost:" + config.gatewayPort() + "/files");
+        System.out.println("  curl http://localhost:" + config.gatewayPort() + "/files");
+        System.out.println("Ctrl-C stops everything.");
+    }
+
+    /** Reports a service that dies while the stack runs; the operator decides what to do. */
+    private void watch() {
+        Thread.ofVirtual().name("child-watch").start(() -> {
+            List<ChildProcess> reported = new ArrayList<>();
+            while (!Thread.currentThread().isInterrupted()) {
+                for (ChildProcess c : children) {
+                    if (!c.isAlive() && !reported.contains(c)) {
+                        reported.add(c);
+                        System.err.println("kos: " + c.name() + " exited with " + c.exitCode() + "; see " + c.log());
+                    }
+                }
+                try {
+                    Thread.sleep(1000);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        });
+    }
+
+    @Override
+    public void close() {
+        // Services first (gateway last started, first stopped), then Kafka, then PostgreSQL.
+        for (int i = children.size() - 1; i >= 0; i--) {
+            children.get(i).stop(15);
+        }
+        if (kafka != null) {
+            kafka.close();
+        }
+        if (database != null) {
+            database.close();
+        }
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(root)) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+}
