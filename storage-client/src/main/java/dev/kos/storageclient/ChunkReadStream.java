@@ -1,0 +1,175 @@
+package dev.kos.storageclient;
+
+import dev.kos.schemas.storage.v1.ChecksumAlgorithm;
+import dev.kos.schemas.storage.v1.GetChunkRequest;
+import dev.kos.schemas.storage.v1.GetChunkResponse;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.OptionalInt;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The bytes of one GetChunk call as an InputStream. Flow control is manual: the stream asks
+ * the node for {@code prefetch} frames and for one more each time it starts consuming one, so
+ * at most {@code prefetch + 1} frames are held however slowly the reader drains. Closing it
+ * before the end cancels the call, so an abandoned download stops the node's work at once.
+ *
+ * <p>Failures surface as the unchecked {@link StorageClientException} subtypes (a corrupted
+ * copy is {@link ChunkCorruptedException}), never as a silently short stream.
+ */
+public final class ChunkReadStream extends InputStream {
+    private static final Object END = new Object();
+
+    private record Failure(Throwable error) {
+    }
+
+    private final String address;
+    private final String chunkId;
+    private final Duration idleTimeout;
+    private final BlockingQueue<Object> arrived = new LinkedBlockingQueue<>();
+    private final Observer observer;
+    private volatile ClientCallStreamObserver<GetChunkRequest> call;
+    private ByteBuffer current;
+    private boolean ended;
+    private volatile boolean closed;
+    private long chunkLength = -1;
+    private Integer crc32c;
+
+    ChunkReadStream(String address, String chunkId, int prefetch, Duration idleTimeout) {
+        this.address = address;
+        this.chunkId = chunkId;
+        this.idleTimeout = idleTimeout;
+        this.observer = new Observer(prefetch);
+    }
+
+    ClientResponseObserver<GetChunkRequest, GetChunkResponse> observer() {
+        return observer;
+    }
+
+    /** The chunk's full length as the node reported it on the first frame, or -1 before that. */
+    public long chunkLength() {
+        return chunkLength;
+    }
+
+    /** The CRC32C of the whole chunk as the node reported it, once the first frame arrived. */
+    public OptionalInt crc32c() {
+        return crc32c == null ? OptionalInt.empty() : OptionalInt.of(crc32c);
+    }
+
+    @Override
+    public int read() throws IOException {
+        byte[] one = new byte[1];
+        int n = read(one, 0, 1);
+        return n < 0 ? -1 : one[0] & 0xff;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+        java.util.Objects.checkFromIndexSize(off, len, b.length);
+        if (closed) {
+            throw new IOException("chunk stream " + chunkId + " is closed");
+        }
+        if (len == 0) {
+            return 0;
+        }
+        while (current == null || !current.hasRemaining()) {
+            if (ended) {
+                return -1;
+            }
+            advance();
+        }
+        int n = Math.min(len, current.remaining());
+        current.get(b, off, n);
+        return n;
+    }
+
+    private void advance() {
+        Object next;
+        try {
+            next = arrived.poll(idleTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            cancel("reader interrupted");
+            throw new NodeUnavailableException(address, "read of " + chunkId + " interrupted", e);
+        }
+        if (next == null) {
+            cancel("no frame within " + idleTimeout);
+            throw new NodeUnavailableException(address, "read of " + chunkId + ": no data within " + idleTimeout, null);
+        }
+        if (next == END) {
+            ended = true;
+            current = null;
+        } else if (next instanceof Failure f) {
+            ended = true;
+            throw GrpcErrors.map(address, "read of " + chunkId, f.error());
+        } else {
+            GetChunkResponse frame = (GetChunkResponse) next;
+            if (chunkLength < 0) {
+                chunkLength = frame.getChunkLength();
+                if (frame.hasChecksum() && frame.getChecksum().getAlgorithm() == ChecksumAlgorithm.CRC32C
+                        && frame.getChecksum().getValue().size() == 4) {
+                    crc32c = frame.getChecksum().getValue().asReadOnlyByteBuffer().getInt();
+                }
+            }
+            current = frame.getData().asReadOnlyByteBuffer();
+            call.request(1);
+        }
+    }
+
+    private void cancel(String why) {
+        ClientCallStreamObserver<GetChunkRequest> c = call;
+        if (c != null) {
+            c.cancel(why, null);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (!ended) {
+            cancel("reader closed the stream early");
+        }
+        arrived.clear();
+        current = null;
+    }
+
+    private final class Observer implements ClientResponseObserver<GetChunkRequest, GetChunkResponse> {
+        private final int prefetch;
+
+        Observer(int prefetch) {
+            this.prefetch = prefetch;
+        }
+
+        @Override
+        public void beforeStart(ClientCallStreamObserver<GetChunkRequest> requestStream) {
+            call = requestStream;
+            requestStream.disableAutoRequestWithInitial(prefetch);
+        }
+
+        @Override
+        public void onNext(GetChunkResponse value) {
+            if (!closed) {
+                arrived.add(value);
+            }
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            arrived.add(new Failure(t));
+        }
+
+        @Override
+        public void onCompleted() {
+            arrived.add(END);
+        }
+    }
+}

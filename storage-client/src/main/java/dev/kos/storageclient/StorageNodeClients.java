@@ -1,0 +1,72 @@
+package dev.kos.storageclient;
+
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Logger;
+
+/**
+ * One cached plaintext channel per storage-node address (host:port), shared by every caller:
+ * HTTP/2 multiplexes concurrent chunk transfers over it, and reconnects on its own after a
+ * node restarts. Close it once, when the process stops.
+ */
+public final class StorageNodeClients implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(StorageNodeClients.class.getName());
+
+    private final StorageClientConfig config;
+    private final Map<String, StorageNodeClient> clients = new ConcurrentHashMap<>();
+    private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
+    private volatile boolean closed;
+
+    public StorageNodeClients(StorageClientConfig config) {
+        this.config = config;
+    }
+
+    public StorageNodeClients() {
+        this(StorageClientConfig.defaults());
+    }
+
+    public StorageClientConfig config() {
+        return config;
+    }
+
+    /** The client of the node at {@code address} (host:port), creating its channel on first use. */
+    public StorageNodeClient client(String address) {
+        if (closed) {
+            throw new IllegalStateException("storage node clients are closed");
+        }
+        return clients.computeIfAbsent(address, a -> new StorageNodeClient(a, channels.computeIfAbsent(a, this::open), config));
+    }
+
+    private ManagedChannel open(String address) {
+        LOG.fine(() -> "opening channel to storage node " + address);
+        return NettyChannelBuilder.forTarget(address)
+                .usePlaintext()
+                .maxInboundMessageSize(config.maxInboundMessageSize())
+                // Pings no more often than the gRPC server default allows (5 min), or the node
+                // answers with GOAWAY "too_many_pings"; deadlines catch dead nodes sooner.
+                .keepAliveTime(config.keepAliveTime().toNanos(), TimeUnit.NANOSECONDS)
+                .keepAliveTimeout(20, TimeUnit.SECONDS)
+                .build();
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        channels.values().forEach(ManagedChannel::shutdown);
+        for (ManagedChannel c : channels.values()) {
+            try {
+                if (!c.awaitTermination(5, TimeUnit.SECONDS)) {
+                    c.shutdownNow();
+                }
+            } catch (InterruptedException e) {
+                c.shutdownNow();
+                Thread.currentThread().interrupt();
+            }
+        }
+        channels.clear();
+        clients.clear();
+    }
+}
