@@ -1,0 +1,294 @@
+package dev.kos.metadata;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+/**
+ * Rows of {@code files}. Every write takes the caller's {@link Connection} so it joins the
+ * caller's transaction (the gateway writes its outbox event in the same one).
+ *
+ * <p>Status changes are single guarded statements, {@code UPDATE ... WHERE status IN (allowed
+ * predecessors)}: PostgreSQL re-checks the guard on the latest row version when two writers
+ * race, so exactly one of two conflicting transitions applies and the other reports false.
+ * There is no read-modify-write window.
+ */
+public final class FileRepository {
+    private static final Pattern SHA256 = Pattern.compile("^[0-9a-f]{64}$");
+
+    static final String COLUMNS = "file_id, name, content_type, size_bytes, sha256, status, owner, chunk_size, chunk_count, "
+            + "failure_reason, created_at, updated_at, sealed_at, completed_at, deleted_at, event_seq";
+
+    /**
+     * A file completes only once sealed and every chunk 0..chunk_count-1 is recorded with at least
+     * one stored copy and the sizes add up, so no consumer ever sees a completed file whose bytes
+     * are not durable, whatever the caller checked before.
+     */
+    private static final String COMPLETION_GUARD = """
+             AND sealed_at IS NOT NULL
+             AND (SELECT count(*) = files.chunk_count
+                         AND coalesce(sum(c.size_bytes), 0) = files.size_bytes
+                         AND bool_and(c.chunk_index < files.chunk_count
+                                      AND EXISTS (SELECT 1 FROM chunk_locations l
+                                                  WHERE l.chunk_id = c.chunk_id AND l.state = 'stored')) IS NOT FALSE
+                  FROM chunks c WHERE c.file_id = files.file_id)""";
+
+    /** Inserts a file in status {@code pending}. A second create with the same id is refused. */
+    public FileRecord create(Connection c, NewFile file) throws SQLException {
+        String sql = "INSERT INTO files (file_id, name, content_type, owner, chunk_size, status) VALUES (?, ?, ?, ?, ?, 'pending') "
+                + "ON CONFLICT (file_id) DO NOTHING RETURNING " + COLUMNS;
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setObject(1, file.fileId());
+            ps.setString(2, file.name());
+            ps.setString(3, file.contentType());
+            ps.setString(4, file.owner().orElse(null));
+            ps.setLong(5, file.chunkSize());
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    throw new MetadataException("file " + file.fileId() + " already exists");
+                }
+                return read(rs);
+            }
+        }
+    }
+
+    /** Moves the file to {@code to} from any status the state machine allows. */
+    public boolean transition(Connection c, UUID fileId, FileStatus to) throws SQLException {
+        return update(c, fileId, to.predecessors(), to, null);
+    }
+
+    /**
+     * Moves the file to {@code to} only if it is in one of {@code expected} now; for example a
+     * delete that must not overtake a completion passes {@code Set.of(UPLOADING)}.
+     *
+     * @return whether it applied (false: unknown file, or a status outside {@code expected})
+     * @throws IllegalArgumentException when an expected status can never move to {@code to}
+     */
+    public boolean transition(Connection c, UUID fileId, Set<FileStatus> expected, FileStatus to) throws SQLException {
+        for (FileStatus from : expected) {
+            if (!from.canMoveTo(to)) {
+                throw new IllegalArgumentException("a file cannot move from " + from.dbValue() + " to " + to.dbValue());
+            }
+        }
+        return update(c, fileId, expected, to, null);
+    }
+
+    /** pending -> uploading: the first bytes arrived. */
+    public boolean startUpload(Connection c, UUID fileId) throws SQLException {
+        return transition(c, fileId, FileStatus.UPLOADING);
+    }
+
+    /**
+     * Records that every byte arrived: size, SHA-256 (lowercase hex) and chunk count. The file
+     * stays {@code uploading} until {@link #complete}. Sealing again with the same values is a
+     * harmless replay (true); with different values it is refused (false).
+     */
+    public boolean seal(Connection c, UUID fileId, long sizeBytes, String sha256, int chunkCount) throws SQLException {
+        if (sizeBytes < 0) {
+            throw new IllegalArgumentException("size must not be negative, got " + sizeBytes);
+        }
+        if (sha256 == null || !SHA256.matcher(sha256).matches()) {
+            throw new IllegalArgumentException("sha256 must be 64 lowercase hex characters, got '" + sha256 + "'");
+        }
+        if (chunkCount < 0) {
+            throw new IllegalArgumentException("chunk count must not be negative, got " + chunkCount);
+        }
+        String sql = "UPDATE files SET size_bytes = ?, sha256 = ?, chunk_count = ?, sealed_at = coalesce(sealed_at, now()), "
+                + "updated_at = now() WHERE file_id = ? AND status = 'uploading' "
+                + "AND (sealed_at IS NULL OR (size_bytes = ? AND sha256 = ? AND chunk_count = ?))";
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setLong(1, sizeBytes);
+            ps.setString(2, sha256);
+            ps.setInt(3, chunkCount);
+            ps.setObject(4, fileId);
+            ps.setLong(5, sizeBytes);
+            ps.setString(6, sha256);
+            ps.setInt(7, chunkCount);
+            return ps.executeUpdate() == 1;
+        }
+    }
+
+    /**
+     * uploading -> completed, only for a sealed file whose every chunk has a stored copy (see
+     * the guard above); false otherwise.
+     */
+    public boolean complete(Connection c, UUID fileId) throws SQLException {
+        return transition(c, fileId, FileStatus.COMPLETED);
+    }
+
+    /** pending|uploading -> failed, with the reason operators and clients will see. */
+    public boolean fail(Connection c, UUID fileId, String reason) throws SQLException {
+        return update(c, fileId, FileStatus.FAILED.predecessors(), FileStatus.FAILED, requireReason(reason));
+    }
+
+    /** pending|uploading -> expired: the upload session timed out. */
+    public boolean expire(Connection c, UUID fileId, String reason) throws SQLException {
+        return update(c, fileId, FileStatus.EXPIRED.predecessors(), FileStatus.EXPIRED, requireReason(reason));
+    }
+
+    /** Any live status -> deleting: the delete was requested; chunks go next. */
+    public boolean markDeleting(Connection c, UUID fileId) throws SQLException {
+        return transition(c, fileId, FileStatus.DELETING);
+    }
+
+    /** deleting -> deleted: every chunk is gone. The row stays as a tombstone for replays. */
+    public boolean markDeleted(Connection c, UUID fileId) throws SQLException {
+        return transition(c, fileId, FileStatus.DELETED);
+    }
+
+    private static String requireReason(String reason) {
+        if (reason == null || reason.isBlank()) {
+            throw new IllegalArgumentException("a failure needs a reason");
+        }
+        return reason;
+    }
+
+    private boolean update(Connection c, UUID fileId, Set<FileStatus> from, FileStatus to, String reason) throws SQLException {
+        if (from.isEmpty()) {
+            return false; // nothing may move to pending: it is only ever the initial status
+        }
+        StringBuilder sql = new StringBuilder("UPDATE files SET status = ?, updated_at = now()");
+        switch (to) {
+            case COMPLETED -> sql.append(", completed_at = now()");
+            case DELETED -> sql.append(", deleted_at = now()");
+            default -> {
+            }
+        }
+        if (reason != null) {
+            sql.append(", failure_reason = ?");
+        }
+        // Status values are enum constants, never caller text, so inlining them is safe.
+        sql.append(" WHERE file_id = ? AND status IN (")
+                .append(from.stream().map(s -> "'" + s.dbValue() + "'").collect(Collectors.joining(", ")))
+                .append(')');
+        if (to == FileStatus.COMPLETED) {
+            sql.append(COMPLETION_GUARD);
+        }
+        try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
+            int i = 1;
+            ps.setString(i++, to.dbValue());
+            if (reason != null) {
+                ps.setString(i++, reason);
+            }
+            ps.setObject(i, fileId);
+            return ps.executeUpdate() == 1;
+        }
+    }
+
+    /**
+     * Takes the next per-file event sequence number (1, 2, ...). The row lock it takes orders
+     * concurrent writers of the same file's events until their transactions end.
+     */
+    public long nextEventSequence(Connection c, UUID fileId) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE files SET event_seq = event_seq + 1 WHERE file_id = ? RETURNING event_seq")) {
+            ps.setObject(1, fileId);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    throw new UnknownFileException(fileId);
+                }
+                return rs.getLong(1);
+            }
+        }
+    }
+
+    public Optional<FileRecord> find(Database db, UUID fileId) {
+        return db.withConnection(c -> find(c, fileId));
+    }
+
+    public Optional<FileRecord> find(Connection c, UUID fileId) throws SQLException {
+        return selectOne(c, "SELECT " + COLUMNS + " FROM files WHERE file_id = ?", fileId);
+    }
+
+    /**
+     * Reads the file and locks its row until the transaction ends, for a caller that must decide
+     * on several rows (file, chunks, session) without another writer changing the file meanwhile.
+     */
+    public Optional<FileRecord> lockForUpdate(Connection c, UUID fileId) throws SQLException {
+        if (c.getAutoCommit()) {
+            throw new IllegalStateException("lockForUpdate needs a transaction: the lock would end with the statement");
+        }
+        return selectOne(c, "SELECT " + COLUMNS + " FROM files WHERE file_id = ? FOR UPDATE", fileId);
+    }
+
+    private Optional<FileRecord> selectOne(Connection c, String sql, UUID fileId) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setObject(1, fileId);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(read(rs)) : Optional.empty();
+            }
+        }
+    }
+
+    public Page<FileRecord> list(Database db, FileQuery query) {
+        return db.withConnection(c -> list(c, query));
+    }
+
+    /**
+     * One page and the total count, from one statement so both come from one snapshot (a
+     * concurrent upload cannot make the total disagree with the page).
+     */
+    public Page<FileRecord> list(Connection c, FileQuery query) throws SQLException {
+        String filter = query.status().isPresent()
+                ? "status = ?"
+                : "status IN (" + EnumSet.allOf(FileStatus.class).stream().filter(FileStatus::listedByDefault)
+                        .map(s -> "'" + s.dbValue() + "'").collect(Collectors.joining(", ")) + ")";
+        String dir = query.order().sql();
+        String sql = "SELECT t.total, f.* FROM (SELECT count(*) AS total FROM files WHERE " + filter + ") t "
+                + "LEFT JOIN LATERAL (SELECT " + COLUMNS + " FROM files WHERE " + filter
+                + " ORDER BY created_at " + dir + ", file_id " + dir + " LIMIT ? OFFSET ?) f ON true"
+                + " ORDER BY f.created_at " + dir + ", f.file_id " + dir;
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            int i = 1;
+            if (query.status().isPresent()) {
+                ps.setString(i++, query.status().get().dbValue());
+                ps.setString(i++, query.status().get().dbValue());
+            }
+            ps.setInt(i++, query.perPage());
+            ps.setLong(i, query.offset());
+            List<FileRecord> items = new ArrayList<>(Math.min(query.perPage(), 64));
+            long total = 0;
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    total = rs.getLong("total");
+                    if (rs.getObject("file_id") != null) {
+                        items.add(read(rs));
+                    }
+                }
+            }
+            return new Page<>(items, total, query.page(), query.perPage());
+        }
+    }
+
+    static FileRecord read(ResultSet rs) throws SQLException {
+        long size = rs.getLong("size_bytes");
+        Optional<Long> sizeBytes = rs.wasNull() ? Optional.empty() : Optional.of(size);
+        int count = rs.getInt("chunk_count");
+        Optional<Integer> chunkCount = rs.wasNull() ? Optional.empty() : Optional.of(count);
+        return new FileRecord(
+                Jdbc.uuid(rs, "file_id"),
+                rs.getString("name"),
+                rs.getString("content_type"),
+                sizeBytes,
+                Optional.ofNullable(rs.getString("sha256")),
+                FileStatus.parse(rs.getString("status")),
+                Optional.ofNullable(rs.getString("owner")),
+                rs.getLong("chunk_size"),
+                chunkCount,
+                Optional.ofNullable(rs.getString("failure_reason")),
+                Jdbc.instant(rs, "created_at"),
+                Jdbc.instant(rs, "updated_at"),
+                Jdbc.optionalInstant(rs, "sealed_at"),
+                Jdbc.optionalInstant(rs, "completed_at"),
+                Jdbc.optionalInstant(rs, "deleted_at"),
+                rs.getLong("event_seq"));
+    }
+}
