@@ -1,0 +1,80 @@
+package dev.kos.storagenode;
+
+import com.google.protobuf.UnsafeByteOperations;
+import dev.kos.schemas.storage.v1.GetChunkResponse;
+import io.grpc.Status;
+import io.grpc.stub.ServerCallStreamObserver;
+import java.util.logging.Logger;
+
+/**
+ * One GetChunk stream, driven by the client's demand: a frame is read (and verified) from disk
+ * only while the transport is ready to send it, so a slow client makes the node wait, not
+ * buffer the chunk. gRPC runs the ready and cancel handlers one at a time for a call.
+ */
+final class GetChunkCall {
+    private static final Logger LOG = Logger.getLogger(GetChunkCall.class.getName());
+
+    private final ChunkReader reader;
+    private final ServerCallStreamObserver<GetChunkResponse> out;
+    private final long startNanos;
+    private boolean first = true;
+    private boolean done;
+    private long sent;
+
+    GetChunkCall(ChunkReader reader, ServerCallStreamObserver<GetChunkResponse> out, long startNanos) {
+        this.reader = reader;
+        this.out = out;
+        this.startNanos = startNanos;
+    }
+
+    void start() {
+        out.setOnCancelHandler(this::cancelled);
+        out.setOnReadyHandler(this::pump);
+    }
+
+    private void pump() {
+        if (done) {
+            return;
+        }
+        try {
+            while (out.isReady()) {
+                ChunkReader.Frame f = reader.next();
+                if (f == null) {
+                    done = true;
+                    reader.close();
+                    out.onCompleted();
+                    log("ok");
+                    return;
+                }
+                GetChunkResponse.Builder b = GetChunkResponse.newBuilder()
+                        .setOffset(f.offset())
+                        .setData(UnsafeByteOperations.unsafeWrap(f.data())); // a fresh buffer per frame
+                if (first) {
+                    b.setChunkLength(reader.chunkLength()).setChecksum(ProtoMapping.toProto(reader.checksum()));
+                    first = false;
+                }
+                sent += f.data().remaining();
+                out.onNext(b.build());
+            }
+        } catch (RuntimeException e) {
+            done = true;
+            reader.close();
+            Status s = GrpcErrors.statusOf(e);
+            out.onError(s.asRuntimeException());
+            log(s.getCode() + ": " + s.getDescription());
+        }
+    }
+
+    private void cancelled() {
+        if (!done) {
+            done = true;
+            reader.close();
+            log("cancelled");
+        }
+    }
+
+    private void log(String outcome) {
+        LOG.info("get chunk=" + reader.id() + " bytes=" + sent + " outcome=" + outcome + " duration_ms="
+                + (System.nanoTime() - startNanos) / 1_000_000);
+    }
+}

@@ -1,0 +1,127 @@
+package dev.kos.storagenode;
+
+import dev.kos.schemas.storage.v1.PutChunkRequest;
+import dev.kos.schemas.storage.v1.PutChunkResponse;
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import java.nio.ByteBuffer;
+import java.util.logging.Logger;
+
+/**
+ * One PutChunk stream: header first, then data frames, written as they arrive.
+ *
+ * <p>Flow control: each frame is written before {@code onNext} returns, and gRPC's automatic
+ * inbound flow control requests the next message only then, so the node holds at most one
+ * frame per put beyond HTTP/2's window; a fast client is slowed to the disk's pace.
+ */
+final class PutChunkCall implements StreamObserver<PutChunkRequest> {
+    private static final Logger LOG = Logger.getLogger(PutChunkCall.class.getName());
+
+    private final ChunkStore store;
+    private final NodeState state;
+    private final String nodeId;
+    private final StreamObserver<PutChunkResponse> response;
+    private final long startNanos = System.nanoTime();
+    private ChunkPut put;
+    private String chunkId = "?";
+    private boolean ended;
+
+    PutChunkCall(ChunkStore store, NodeState state, String nodeId, StreamObserver<PutChunkResponse> response) {
+        this.store = store;
+        this.state = state;
+        this.nodeId = nodeId;
+        this.response = response;
+    }
+
+    @Override
+    public void onNext(PutChunkRequest req) {
+        if (ended) {
+            return;
+        }
+        try {
+            if (put == null) {
+                begin(req);
+            } else if (req.getPartCase() == PutChunkRequest.PartCase.DATA) {
+                for (ByteBuffer b : req.getData().asReadOnlyByteBufferList()) {
+                    put.write(b);
+                }
+            } else {
+                throw new ChunkStoreException.InvalidRequest("chunk " + chunkId
+                        + ": a second header; after the header only data frames may follow");
+            }
+        } catch (RuntimeException e) {
+            fail(e);
+        }
+    }
+
+    @Override
+    public void onError(Throwable t) {
+        // The client cancelled or the connection broke: nothing of this put may remain.
+        if (ended) {
+            return;
+        }
+        ended = true;
+        if (put != null) {
+            put.abort();
+        }
+        log("cancelled (" + Status.fromThrowable(t).getCode() + ")");
+    }
+
+    @Override
+    public void onCompleted() {
+        if (ended) {
+            return;
+        }
+        try {
+            if (put == null) {
+                throw new ChunkStoreException.InvalidRequest("the stream ended without a chunk header");
+            }
+            PutResult r = put.finish();
+            ended = true;
+            response.onNext(PutChunkResponse.newBuilder()
+                    .setChunkId(r.id().value())
+                    .setLength(r.length())
+                    .setChecksum(ProtoMapping.toProto(r.checksum()))
+                    .setAlreadyPresent(r.alreadyPresent())
+                    .setNodeId(nodeId)
+                    .build());
+            response.onCompleted();
+            log(r.alreadyPresent() ? "already_present" : "stored");
+        } catch (RuntimeException e) {
+            fail(e);
+        }
+    }
+
+    private void begin(PutChunkRequest req) {
+        state.ensureServing();
+        if (req.getPartCase() != PutChunkRequest.PartCase.HEADER) {
+            throw new ChunkStoreException.InvalidRequest("the first message must be the chunk header");
+        }
+        var h = req.getHeader();
+        chunkId = StorageNodeService.printable(h.getChunkId());
+        ChunkId id = new ChunkId(h.getChunkId());
+        if (!h.hasChecksum()) {
+            throw new ChunkStoreException.InvalidRequest("chunk " + id + ": the header has no checksum");
+        }
+        put = store.beginPut(id, h.getLength(), ProtoMapping.fromProto(h.getChecksum()));
+    }
+
+    private void fail(RuntimeException e) {
+        ended = true;
+        if (put != null) {
+            put.abort();
+        }
+        Status s = GrpcErrors.statusOf(e);
+        response.onError(s.asRuntimeException());
+        log(s.getCode() + ": " + s.getDescription());
+        if (s.getCode() == Status.Code.INTERNAL) {
+            LOG.log(java.util.logging.Level.WARNING, "put of chunk " + chunkId + " failed unexpectedly", e);
+        }
+    }
+
+    private void log(String outcome) {
+        long ms = (System.nanoTime() - startNanos) / 1_000_000;
+        LOG.info("put chunk=" + chunkId + " bytes=" + (put == null ? 0 : put.received()) + " outcome=" + outcome
+                + " duration_ms=" + ms);
+    }
+}

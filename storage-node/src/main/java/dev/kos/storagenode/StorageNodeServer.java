@@ -1,0 +1,133 @@
+package dev.kos.storagenode;
+
+import io.grpc.Server;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Logger;
+
+/** A running storage node: the chunk store behind a gRPC server. */
+public final class StorageNodeServer implements AutoCloseable {
+    /** Room for a 1 MiB data frame plus protobuf framing, with margin; larger frames are refused. */
+    static final int MAX_INBOUND_MESSAGE_BYTES = 4 * 1024 * 1024;
+    private static final Logger LOG = Logger.getLogger(StorageNodeServer.class.getName());
+
+    private final StorageNodeConfig config;
+    private final ChunkStore store;
+    private final NodeState state;
+    private final ExecutorService executor;
+    private final Server server;
+    private final String advertisedAddress;
+    private boolean closed;
+
+    private StorageNodeServer(StorageNodeConfig config, ChunkStore store, NodeState state, ExecutorService executor,
+            Server server, String advertisedAddress) {
+        this.config = config;
+        this.store = store;
+        this.state = state;
+        this.executor = executor;
+        this.server = server;
+        this.advertisedAddress = advertisedAddress;
+    }
+
+    public static StorageNodeServer start(StorageNodeConfig c) {
+        return start(c, ChunkFileSystem.local());
+    }
+
+    /** Starts with a given file-system boundary (tests inject disk failures through it). */
+    public static StorageNodeServer start(StorageNodeConfig c, ChunkFileSystem fs) {
+        ChunkStore store;
+        try {
+            store = ChunkStore.open(c.dataDir(), c.reserveBytes(), c.maxChunkBytes(), fs);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open data dir " + c.dataDir() + ": " + e.getMessage(), e);
+        }
+        // Handlers block on disk I/O; virtual threads make that cheap whatever the stream count.
+        ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
+        NodeState state = new NodeState();
+        StorageNodeService service = new StorageNodeService(store, state, c.nodeId());
+        try {
+            Server server = NettyServerBuilder.forAddress(new InetSocketAddress(c.bindAddress(), c.port()))
+                    .executor(executor)
+                    .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
+                    .addService(service)
+                    .build()
+                    .start();
+            // With port 0 the advertised address is known only once bound.
+            String advertised = c.advertisedAddress() != null ? c.advertisedAddress() : "localhost:" + server.getPort();
+            service.advertiseAs(advertised);
+            return new StorageNodeServer(c, store, state, executor, server, advertised);
+        } catch (IOException | RuntimeException e) {
+            executor.shutdownNow();
+            store.close();
+            throw new IllegalStateException("storage node " + c.nodeId() + " cannot listen on " + c.bindAddress()
+                    + ":" + c.port() + ": " + e.getMessage(), e);
+        }
+    }
+
+    public int port() {
+        return server.getPort();
+    }
+
+    public String nodeId() {
+        return config.nodeId();
+    }
+
+    public String advertisedAddress() {
+        return advertisedAddress;
+    }
+
+    public java.nio.file.Path dataDir() {
+        return store.dataDir();
+    }
+
+    /** Live figures, for health and heartbeats. */
+    public NodeStats stats() {
+        return store.stats();
+    }
+
+    /** True once a shutdown has begun: heartbeats should report the node as draining. */
+    public boolean draining() {
+        return state.draining();
+    }
+
+    /** Blocks until the server has stopped (for Main). */
+    public void awaitTermination() throws InterruptedException {
+        server.awaitTermination();
+    }
+
+    /**
+     * Stops taking new requests, lets in-flight streams finish for up to the shutdown grace,
+     * then cancels the rest (their puts leave nothing behind) and releases the data dir.
+     */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        state.drain();
+        server.shutdown();
+        boolean clean = false;
+        try {
+            clean = server.awaitTermination(config.shutdownGrace().toMillis(), TimeUnit.MILLISECONDS);
+            if (!clean) {
+                server.shutdownNow();
+                server.awaitTermination(5, TimeUnit.SECONDS);
+            }
+            executor.shutdown();
+            executor.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            server.shutdownNow();
+            Thread.currentThread().interrupt();
+        } finally {
+            store.close();
+        }
+        LOG.info("storage node " + config.nodeId() + " stopped" + (clean ? "" : " (in-flight streams cancelled after "
+                + config.shutdownGrace().toMillis() + " ms)"));
+    }
+}
