@@ -1,0 +1,359 @@
+package dev.kos.events;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kos.config.Logging;
+import dev.kos.embeddedkafka.EmbeddedKafkaBroker;
+import dev.kos.metadata.Database;
+import dev.kos.metadata.MetadataException;
+import dev.kos.schemas.events.v1.ChunkChecksum;
+import dev.kos.schemas.events.v1.ChunkStored;
+import dev.kos.schemas.events.v1.EventEnvelope;
+import dev.kos.schemas.events.v1.NodeJoined;
+import dev.kos.schemas.events.v1.RingChanged;
+import dev.kos.schemas.events.v1.UploadStarted;
+import com.google.protobuf.ByteString;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The outbox end to end: real PostgreSQL, a real Kafka broker, real relays. */
+class OutboxRelayTest {
+    static final Duration TIMEOUT = Duration.ofSeconds(30);
+    static final OutboxRelay.Options FAST = new OutboxRelay.Options(Duration.ofMillis(50), 50, Duration.ofMillis(500));
+    static Database db;
+    static EmbeddedKafkaBroker kafka;
+    static final Events EVENTS = new Events("outbox-test");
+
+    @BeforeAll
+    static void start() {
+        Logging.configure("test");
+        kafka = EmbeddedKafkaBroker.start(null, 0);
+        db = Database.embedded(null, 8, "t");
+        db.migrate();
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+            Topics.defaults().ensureTopics(admin);
+            Topics.defaults().ensureTopics(admin); // idempotent
+        }
+    }
+
+    @AfterAll
+    static void stop() {
+        if (db != null) {
+            db.close();
+        }
+        if (kafka != null) {
+            kafka.close();
+        }
+    }
+
+    @Test
+    void eventsArriveInPerFileSequenceOrderWithKeyAndHeaders() {
+        List<UUID> files = List.of(newFile(), newFile(), newFile());
+        List<EventEnvelope> written = new ArrayList<>();
+        // Interleave files across transactions, and put several events in one transaction.
+        for (int round = 0; round < 4; round++) {
+            for (UUID f : files) {
+                written.add(db.inTransaction(c -> OutboxWriter.append(c, chunkStored(f))));
+            }
+        }
+        written.addAll(db.inTransaction(c -> List.of(
+                OutboxWriter.append(c, chunkStored(files.get(0))),
+                OutboxWriter.append(c, chunkStored(files.get(0))))));
+
+        try (OutboxRelay relay = OutboxRelay.start(db, kafka.bootstrapServers(), FAST)) {
+            List<ConsumerRecord<String, EventEnvelope>> got = read(Topics.FILES, keys(files), written.size());
+            Poll.until(TIMEOUT, () -> relay.publishedCount() >= written.size(), "the relay to count its sends");
+            assertEquals(Duration.ZERO, relay.lag());
+            assertTrue(relay.isActive());
+
+            Map<String, List<Long>> sequences = new HashMap<>();
+            for (ConsumerRecord<String, EventEnvelope> r : got) {
+                EventEnvelope e = r.value();
+                assertEquals(e.getFileId(), r.key());
+                assertEquals("chunk_stored", EventSerde.header(r.headers(), EventSerde.HEADER_EVENT_TYPE));
+                assertEquals(e.getEventId(), EventSerde.header(r.headers(), EventSerde.HEADER_EVENT_ID));
+                assertEquals("1", EventSerde.header(r.headers(), EventSerde.HEADER_SCHEMA));
+                assertEquals("node-a", e.getNodeId());
+                sequences.computeIfAbsent(r.key(), k -> new ArrayList<>()).add(e.getSequence());
+            }
+            assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L), sequences.get(files.get(0).toString()));
+            assertEquals(List.of(1L, 2L, 3L, 4L), sequences.get(files.get(1).toString()));
+            assertEquals(List.of(1L, 2L, 3L, 4L), sequences.get(files.get(2).toString()));
+            assertEquals(written.stream().map(EventEnvelope::getEventId).collect(Collectors.toSet()),
+                    got.stream().map(r -> r.value().getEventId()).collect(Collectors.toSet()));
+            assertEquals(0, outboxRows());
+        }
+    }
+
+    @Test
+    void aRolledBackTransactionPublishesNothing() {
+        UUID ghost = UUID.randomUUID();
+        assertThrows(MetadataException.class, () -> db.inTransaction(c -> {
+            insertFile(c, ghost);
+            OutboxWriter.append(c, EVENTS.uploadStarted(ghost, UploadStarted.newBuilder().setName("ghost").build()));
+            throw new SQLException("the state change failed after the event was appended");
+        }));
+        UUID real = newFile();
+        EventEnvelope marker = db.inTransaction(c -> OutboxWriter.append(c, chunkStored(real)));
+        assertEquals(1, marker.getSequence());
+        try (OutboxRelay relay = OutboxRelay.start(db, kafka.bootstrapServers(), FAST)) {
+            List<ConsumerRecord<String, EventEnvelope>> got = read(Topics.FILES, Set.of(real.toString(), ghost.toString()), 1);
+            assertEquals(marker.getEventId(), got.getFirst().value().getEventId());
+            Poll.until(TIMEOUT, () -> outboxRows() == 0, "the outbox to drain");
+        }
+        // Everything committed before the marker is on the topic by now; the ghost never was.
+        assertTrue(read(Topics.FILES, Set.of(ghost.toString()), 0).isEmpty());
+    }
+
+    @Test
+    void twoRelaysAtOncePublishEachEventOnceAndInOrder() throws Exception {
+        int writers = 4;
+        int perFile = 25;
+        List<UUID> files = new ArrayList<>();
+        for (int i = 0; i < writers; i++) {
+            files.add(newFile());
+        }
+        try (OutboxRelay a = OutboxRelay.start(db, kafka.bootstrapServers(), FAST);
+             OutboxRelay b = OutboxRelay.start(db, kafka.bootstrapServers(), FAST)) {
+            ExecutorService pool = Executors.newFixedThreadPool(writers);
+            try {
+                List<Future<?>> done = new ArrayList<>();
+                for (UUID f : files) {
+                    done.add(pool.submit(() -> {
+                        for (int i = 0; i < perFile; i++) {
+                            db.inTransaction(c -> OutboxWriter.append(c, chunkStored(f)));
+                        }
+                    }));
+                }
+                for (Future<?> f : done) {
+                    f.get();
+                }
+            } finally {
+                pool.shutdown();
+            }
+            List<ConsumerRecord<String, EventEnvelope>> got = read(Topics.FILES, keys(files), writers * perFile);
+            Poll.until(TIMEOUT, () -> outboxRows() == 0, "the outbox to drain");
+            assertEquals(writers * perFile, got.size(), "no event published twice");
+            assertEquals(writers * perFile, got.stream().map(r -> r.value().getEventId()).distinct().count());
+            Map<String, List<Long>> sequences = new HashMap<>();
+            got.forEach(r -> sequences.computeIfAbsent(r.key(), k -> new ArrayList<>()).add(r.value().getSequence()));
+            List<Long> expected = new ArrayList<>();
+            for (long s = 1; s <= perFile; s++) {
+                expected.add(s);
+            }
+            for (UUID f : files) {
+                assertEquals(expected, sequences.get(f.toString()), "file " + f + " in sequence order");
+            }
+            assertNotEquals(a.isActive(), b.isActive(), "exactly one relay holds the lock");
+            assertEquals(writers * perFile, a.publishedCount() + b.publishedCount());
+        }
+    }
+
+    @Test
+    void aRelayThatCannotPublishLosesNothingAndTheNextOneDeliversAll() {
+        UUID f = newFile();
+        List<EventEnvelope> written = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            written.add(db.inTransaction(c -> OutboxWriter.append(c, chunkStored(f))));
+        }
+        // A relay that dies before it ever ran: the rows wait.
+        OutboxRelay.start(db, kafka.bootstrapServers(), FAST).close();
+        // A relay whose Kafka is unreachable: it holds the lock, fails, retries, deletes nothing.
+        Map<String, Object> dead = new HashMap<>(OutboxRelay.producerConfig("127.0.0.1:1"));
+        dead.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 200);
+        try (OutboxRelay broken = OutboxRelay.start(
+                () -> java.sql.DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password()), db.dataSource(),
+                () -> new KafkaProducer<>(dead, new StringSerializer(), new ByteArraySerializer()), FAST)) {
+            Poll.until(TIMEOUT, () -> broken.failureCount() >= 2, "the broken relay to fail and retry");
+            assertEquals(0, broken.publishedCount());
+            assertTrue(broken.isActive());
+            assertTrue(outboxRows() >= written.size(), "nothing deleted without an ack");
+            assertFalse(broken.lag().isZero());
+        }
+        try (OutboxRelay relay = OutboxRelay.start(db, kafka.bootstrapServers(), FAST)) {
+            List<ConsumerRecord<String, EventEnvelope>> got = read(Topics.FILES, Set.of(f.toString()), written.size());
+            assertEquals(written.stream().map(EventEnvelope::getEventId).toList(),
+                    got.stream().map(r -> r.value().getEventId()).toList());
+            Poll.until(TIMEOUT, () -> outboxRows() == 0, "the outbox to drain");
+        }
+    }
+
+    @Test
+    void nodeAndRingEventsTakeTheirOwnSequenceAndKey() {
+        String node = "node-" + UUID.randomUUID().toString().substring(0, 8);
+        db.inTransaction(c -> {
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO storage_nodes (node_id, address) VALUES (?, 'h:1')")) {
+                ps.setString(1, node);
+                ps.executeUpdate();
+            }
+            return null;
+        });
+        EventEnvelope joined = db.inTransaction(c -> OutboxWriter.append(c, EVENTS.nodeJoined(node, NodeJoined.newBuilder().setAddress("h:1").build())));
+        EventEnvelope again = db.inTransaction(c -> OutboxWriter.append(c, EVENTS.nodeJoined(node, NodeJoined.newBuilder().setAddress("h:1").build())));
+        EventEnvelope ring = db.inTransaction(c -> OutboxWriter.append(c, EVENTS.ringChanged(RingChanged.newBuilder().setEpoch(7).build())));
+        assertEquals(List.of(1L, 2L, 7L), List.of(joined.getSequence(), again.getSequence(), ring.getSequence()));
+        try (OutboxRelay relay = OutboxRelay.start(db, kafka.bootstrapServers(), FAST)) {
+            List<ConsumerRecord<String, EventEnvelope>> got = read(Topics.NODES, Set.of(node, Topics.RING_KEY), 3);
+            assertEquals(List.of(joined, again, ring), got.stream().map(ConsumerRecord::value).toList());
+            assertEquals(List.of(node, node, Topics.RING_KEY), got.stream().map(ConsumerRecord::key).toList());
+            assertEquals("ring_changed", EventSerde.header(got.get(2).headers(), EventSerde.HEADER_EVENT_TYPE));
+        }
+    }
+
+    @Test
+    void badEventsAreRejectedWithATypedError() {
+        assertThrows(UnknownSubjectException.class,
+                () -> unwrap(() -> db.inTransaction(c -> OutboxWriter.append(c, chunkStored(UUID.randomUUID())))));
+        assertThrows(UnknownSubjectException.class, () -> unwrap(() -> db.inTransaction(c ->
+                OutboxWriter.append(c, EVENTS.nodeJoined("no-such-node", NodeJoined.getDefaultInstance())))));
+        assertThrows(InvalidEventException.class, () -> unwrap(() -> db.inTransaction(c ->
+                OutboxWriter.append(c, EventEnvelope.newBuilder().setFileId(UUID.randomUUID().toString())))));
+        assertThrows(InvalidEventException.class, () -> unwrap(() -> db.inTransaction(c ->
+                OutboxWriter.append(c, chunkStored(UUID.randomUUID()).setFileId("../etc")))));
+        assertThrows(InvalidEventException.class, () -> unwrap(() -> db.inTransaction(c ->
+                OutboxWriter.append(c, EVENTS.ringChanged(RingChanged.getDefaultInstance())))));
+        assertThrows(IllegalStateException.class, () -> db.withConnection(c -> OutboxWriter.append(c, chunkStored(newFile()))));
+    }
+
+    @Test
+    void markProcessedIsTrueOnceThenFalse() {
+        UUID event = UUID.randomUUID();
+        boolean first = db.inTransaction(c -> ProcessedEvents.markProcessed(c, "cleanup-worker", event));
+        boolean replay = db.inTransaction(c -> ProcessedEvents.markProcessed(c, "cleanup-worker", event));
+        boolean otherConsumer = db.inTransaction(c -> ProcessedEvents.markProcessed(c, "indexer", event));
+        assertTrue(first);
+        assertFalse(replay);
+        assertTrue(otherConsumer, "de-duplication is per consumer");
+        // Rolled back with its effect, the mark is gone too: the replay runs the effect again.
+        UUID rolledBack = UUID.randomUUID();
+        assertThrows(MetadataException.class, () -> db.inTransaction(c -> {
+            ProcessedEvents.markProcessed(c, "cleanup-worker", rolledBack);
+            throw new SQLException("effect failed");
+        }));
+        boolean afterRollback = db.inTransaction(c -> ProcessedEvents.markProcessed(c, "cleanup-worker", rolledBack));
+        assertTrue(afterRollback);
+    }
+
+    // --- helpers ---
+
+    private static EventEnvelope.Builder chunkStored(UUID file) {
+        return EVENTS.chunkStored(file, ChunkStored.newBuilder().setChunkId("c-" + UUID.randomUUID()).setSize(10)
+                .setChecksum(ChunkChecksum.newBuilder().setAlgorithm("CRC32C").setValue(ByteString.copyFrom(new byte[4])))
+                .addNodeIds("node-a").build());
+    }
+
+    private static UUID newFile() {
+        UUID id = UUID.randomUUID();
+        db.inTransaction(c -> {
+            insertFile(c, id);
+            return null;
+        });
+        return id;
+    }
+
+    private static void insertFile(Connection c, UUID id) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(
+                "INSERT INTO files (file_id, name, content_type, status, chunk_size) VALUES (?, 'f', 'application/octet-stream', 'uploading', 1048576)")) {
+            ps.setObject(1, id);
+            ps.executeUpdate();
+        }
+    }
+
+    private static long outboxRows() {
+        return db.withConnection(c -> {
+            try (ResultSet rs = c.createStatement().executeQuery("SELECT count(*) FROM outbox")) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        });
+    }
+
+    private static Set<String> keys(List<UUID> ids) {
+        return ids.stream().map(UUID::toString).collect(Collectors.toSet());
+    }
+
+    /**
+     * Reads a whole topic from the beginning, keeping records with the given keys, until
+     * {@code expected} are found (then a little longer, to catch duplicates) or the deadline.
+     * With expected = 0 it reads up to the end offsets seen at the start.
+     */
+    private static List<ConsumerRecord<String, EventEnvelope>> read(String topic, Set<String> keys, int expected) {
+        List<ConsumerRecord<String, EventEnvelope>> got = new ArrayList<>();
+        try (EventSerde serde = new EventSerde();
+             KafkaConsumer<String, EventEnvelope> consumer = new KafkaConsumer<>(Map.of(
+                     ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
+                     ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false), new StringDeserializer(), serde.deserializer())) {
+            List<TopicPartition> parts = new ArrayList<>();
+            for (PartitionInfo p : consumer.partitionsFor(topic)) {
+                parts.add(new TopicPartition(topic, p.partition()));
+            }
+            consumer.assign(parts);
+            consumer.seekToBeginning(parts);
+            Map<TopicPartition, Long> end = consumer.endOffsets(parts);
+            long deadline = System.nanoTime() + TIMEOUT.toNanos();
+            while (System.nanoTime() < deadline) {
+                for (ConsumerRecord<String, EventEnvelope> r : consumer.poll(Duration.ofMillis(100))) {
+                    if (keys.contains(r.key())) {
+                        got.add(r);
+                    }
+                }
+                boolean atEnd = parts.stream().allMatch(tp -> consumer.position(tp) >= end.get(tp));
+                if (expected == 0 ? atEnd : got.size() >= expected && caughtUp(consumer, parts)) {
+                    break;
+                }
+            }
+        }
+        if (got.size() < expected) {
+            throw new AssertionError("expected " + expected + " records on " + topic + ", got " + got.size());
+        }
+        return got;
+    }
+
+    /** True once the consumer has read everything on the topic right now (so duplicates show). */
+    private static boolean caughtUp(KafkaConsumer<String, EventEnvelope> consumer, List<TopicPartition> parts) {
+        Map<TopicPartition, Long> end = consumer.endOffsets(parts);
+        return parts.stream().allMatch(tp -> consumer.position(tp) >= end.get(tp));
+    }
+
+    /** db.inTransaction wraps only SQL errors; ours are runtime exceptions that pass through. */
+    private static void unwrap(Runnable r) {
+        r.run();
+    }
+
+    @SuppressWarnings("unused")
+    private static Set<String> ids(List<EventEnvelope> es) {
+        return es.stream().map(EventEnvelope::getEventId).collect(Collectors.toCollection(HashSet::new));
+    }
+}
