@@ -62,6 +62,11 @@ public final class ChunkReadStream extends InputStream {
         return crc32c == null ? OptionalInt.empty() : OptionalInt.of(crc32c);
     }
 
+    /** Frames received and not yet consumed (for tests of the memory bound). */
+    int bufferedFrames() {
+        return (int) arrived.stream().filter(GetChunkResponse.class::isInstance).count();
+    }
+
     @Override
     public int read() throws IOException {
         byte[] one = new byte[1];

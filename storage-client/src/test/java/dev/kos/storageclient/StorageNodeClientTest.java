@@ -1,0 +1,208 @@
+package dev.kos.storageclient;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kos.schemas.storage.v1.ChunkInfo;
+import dev.kos.schemas.storage.v1.HealthCheckResponse;
+import dev.kos.schemas.storage.v1.NodeStatus;
+import dev.kos.storagenode.StorageNodeConfig;
+import dev.kos.storagenode.StorageNodeServer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.RandomAccessFile;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Random;
+import java.util.stream.Stream;
+import java.util.zip.CRC32C;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class StorageNodeClientTest {
+    private static final Duration DEADLINE = Duration.ofSeconds(30);
+
+    @TempDir
+    Path dir;
+    private StorageNodeServer node;
+    private StorageNodeClients clients;
+    private StorageNodeClient client;
+
+    @BeforeEach
+    void start() {
+        node = StorageNodeServer.start(StorageNodeConfig.loopback("node-a", dir.resolve("a")));
+        clients = new StorageNodeClients();
+        client = clients.client("127.0.0.1:" + node.port());
+    }
+
+    @AfterEach
+    void stop() {
+        clients.close();
+        node.close();
+    }
+
+    static byte[] random(int size, long seed) {
+        byte[] b = new byte[size];
+        new Random(seed).nextBytes(b);
+        return b;
+    }
+
+    static int crc(byte[] b, int off, int len) {
+        CRC32C c = new CRC32C();
+        c.update(b, off, len);
+        return (int) c.getValue();
+    }
+
+    @Test
+    void putThenReadWholeAndRangesAcrossFrames() throws IOException {
+        byte[] data = random(5 * StorageClientConfig.MIB + 123, 1);
+        PutResult r = client.put("chunk-1", ByteBuffer.wrap(data), crc(data, 0, data.length), DEADLINE);
+        assertEquals(data.length, r.length());
+        assertEquals("node-a", r.nodeId());
+        assertFalse(r.alreadyPresent());
+
+        try (ChunkReadStream in = client.openRead("chunk-1", 0, 0)) {
+            assertArrayEquals(data, in.readAllBytes());
+            assertEquals(data.length, in.chunkLength());
+            assertEquals(crc(data, 0, data.length), in.crc32c().orElseThrow());
+        }
+        int off = StorageClientConfig.MIB - 10;
+        int len = 2 * StorageClientConfig.MIB + 20;
+        try (InputStream in = client.openRead("chunk-1", off, len)) {
+            byte[] part = in.readAllBytes();
+            assertEquals(len, part.length);
+            assertArrayEquals(java.util.Arrays.copyOfRange(data, off, off + len), part);
+        }
+    }
+
+    @Test
+    void putDoesNotMoveTheCallersBufferAndIsIdempotent() {
+        byte[] data = random(300_000, 2);
+        ByteBuffer buf = ByteBuffer.wrap(data);
+        client.put("same", buf, crc(data, 0, data.length), DEADLINE);
+        assertEquals(0, buf.position());
+        assertTrue(client.put("same", buf, crc(data, 0, data.length), DEADLINE).alreadyPresent());
+        byte[] other = random(300_000, 3);
+        assertThrows(ChunkConflictException.class,
+                () -> client.put("same", ByteBuffer.wrap(other), crc(other, 0, other.length), DEADLINE));
+    }
+
+    @Test
+    void emptyChunkRoundTrips() throws IOException {
+        client.put("empty", ByteBuffer.allocate(0), crc(new byte[0], 0, 0), DEADLINE);
+        try (InputStream in = client.openRead("empty", 0, 0)) {
+            assertEquals(0, in.readAllBytes().length);
+        }
+    }
+
+    @Test
+    void wrongChecksumIsRejectedAndNothingIsVisible() {
+        byte[] data = random(100_000, 4);
+        assertThrows(InvalidChunkRequestException.class,
+                () -> client.put("bad-crc", ByteBuffer.wrap(data), crc(data, 0, data.length) ^ 1, DEADLINE));
+        ChunkReadStream in = client.openRead("bad-crc", 0, 0);
+        assertThrows(ChunkNotFoundException.class, in::read);
+    }
+
+    @Test
+    void invalidChunkIdIsRejected() {
+        assertThrows(InvalidChunkRequestException.class,
+                () -> client.put("../etc", ByteBuffer.wrap(new byte[10]), 0, DEADLINE));
+    }
+
+    @Test
+    void corruptedCopyIsChunkCorrupted() throws IOException {
+        byte[] data = random(200_000, 5);
+        client.put("rot", ByteBuffer.wrap(data), crc(data, 0, data.length), DEADLINE);
+        Path file = dir.resolve("a").resolve("ro").resolve("rot");
+        try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
+            f.seek(1000);
+            int b = f.read();
+            f.seek(1000);
+            f.write(b ^ 0xff);
+        }
+        try (ChunkReadStream in = client.openRead("rot", 0, 0)) {
+            assertThrows(ChunkCorruptedException.class, in::readAllBytes);
+        }
+    }
+
+    @Test
+    void deleteHealthAndList() {
+        for (int i = 0; i < 3; i++) {
+            byte[] d = random(1000 + i, 10 + i);
+            client.put("list-" + i, ByteBuffer.wrap(d), crc(d, 0, d.length), DEADLINE);
+        }
+        byte[] d = random(10, 9);
+        client.put("other", ByteBuffer.wrap(d), crc(d, 0, d.length), DEADLINE);
+        try (Stream<ChunkInfo> s = client.list("list-")) {
+            List<String> ids = s.map(ChunkInfo::getChunkId).sorted().toList();
+            assertEquals(List.of("list-0", "list-1", "list-2"), ids);
+        }
+        HealthCheckResponse h = client.health();
+        assertEquals("node-a", h.getNodeId());
+        assertEquals(NodeStatus.SERVING, h.getStatus());
+        assertEquals(4, h.getChunkCount());
+        assertTrue(client.delete("list-1"));
+        assertFalse(client.delete("list-1"));
+        try (Stream<ChunkInfo> s = client.list("list-")) {
+            assertEquals(2, s.count());
+        }
+    }
+
+    @Test
+    void readerHoldsAFewFramesAtMostAndClosingCancels() throws Exception {
+        byte[] data = random(16 * StorageClientConfig.MIB, 6);
+        client.put("big", ByteBuffer.wrap(data), crc(data, 0, data.length), DEADLINE);
+        ChunkReadStream in = client.openRead("big", 0, 0);
+        assertEquals(data[0], (byte) in.read());
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        int prefetch = clients.config().readPrefetch();
+        while (in.bufferedFrames() < prefetch && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        assertEquals(prefetch, in.bufferedFrames(), "the node sends what was asked for");
+        // Keep watching for a while: an unbounded reader would keep receiving frames.
+        long watchUntil = System.nanoTime() + Duration.ofMillis(500).toNanos();
+        while (System.nanoTime() < watchUntil) {
+            assertTrue(in.bufferedFrames() <= prefetch, "never more than the frames asked for");
+        }
+        in.close();
+        assertThrows(IOException.class, in::read);
+        // The channel is still usable after a cancelled stream.
+        try (InputStream again = client.openRead("big", data.length - 10, 10)) {
+            assertArrayEquals(java.util.Arrays.copyOfRange(data, data.length - 10, data.length), again.readAllBytes());
+        }
+    }
+
+    @Test
+    void fullNodeIsNodeFull() {
+        try (StorageNodeServer full = StorageNodeServer.start(
+                StorageNodeConfig.loopback("node-full", dir.resolve("full")).withReserveBytes(Long.MAX_VALUE / 4))) {
+            StorageNodeClient c = clients.client("127.0.0.1:" + full.port());
+            byte[] d = random(1000, 7);
+            NodeFullException e = assertThrows(NodeFullException.class,
+                    () -> c.put("x", ByteBuffer.wrap(d), crc(d, 0, d.length), DEADLINE));
+            assertTrue(e.retryableElsewhere());
+        }
+    }
+
+    @Test
+    void stoppedNodeIsNodeUnavailable() {
+        String address = "127.0.0.1:" + node.port();
+        node.close();
+        byte[] d = random(1000, 8);
+        NodeUnavailableException e = assertThrows(NodeUnavailableException.class,
+                () -> clients.client(address).put("x", ByteBuffer.wrap(d), crc(d, 0, d.length), Duration.ofSeconds(5)));
+        assertEquals(address, e.nodeAddress());
+        assertThrows(NodeUnavailableException.class, () -> clients.client(address).health());
+        assertThrows(NodeUnavailableException.class, () -> clients.client(address).openRead("x", 0, 0).read());
+    }
+}
