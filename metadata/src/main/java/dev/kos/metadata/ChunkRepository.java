@@ -103,7 +103,7 @@ public final class ChunkRepository {
             return ps.executeUpdate() == 1;
         } catch (SQLException e) {
             if (Jdbc.FOREIGN_KEY_VIOLATION.equals(e.getSQLState())) {
-                String what = Jdbc.constraint(e).filter(k -> k.contains("node")).isPresent()
+                String what = Jdbc.constraint(e).filter("chunk_locations_node_id_fkey"::equals).isPresent()
                         ? "unknown storage node '" + nodeId + "'" : "unknown chunk '" + chunkId + "'";
                 throw new UnknownReferenceException(what, e);
             }

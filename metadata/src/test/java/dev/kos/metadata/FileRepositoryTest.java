@@ -1,0 +1,334 @@
+package dev.kos.metadata;
+
+import static dev.kos.metadata.FileStatus.COMPLETED;
+import static dev.kos.metadata.FileStatus.DELETED;
+import static dev.kos.metadata.FileStatus.DELETING;
+import static dev.kos.metadata.FileStatus.FAILED;
+import static dev.kos.metadata.FileStatus.PENDING;
+import static dev.kos.metadata.FileStatus.UPLOADING;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class FileRepositoryTest {
+    static final String SHA = "a".repeat(64);
+    static Database db;
+    final FileRepository files = new FileRepository();
+    final ChunkRepository chunks = new ChunkRepository();
+
+    @BeforeAll
+    static void start() {
+        db = TestDb.start(8);
+    }
+
+    @AfterAll
+    static void stop() {
+        db.close();
+    }
+
+    @BeforeEach
+    void clean() {
+        TestDb.clean(db);
+        TestDb.addNode(db, "node-a");
+    }
+
+    @Test
+    void createStoresEveryColumnAsPending() {
+        NewFile nf = NewFile.of("report.pdf", "application/pdf", Optional.of("alice"), 8 << 20);
+        FileRecord created = db.inTransaction(c -> files.create(c, nf));
+        assertEquals(nf.fileId(), created.fileId());
+        assertEquals(PENDING, created.status());
+        assertEquals(Optional.of("alice"), created.owner());
+        assertEquals(8 << 20, created.chunkSize());
+        assertEquals(Optional.empty(), created.sizeBytes());
+        assertFalse(created.isSealed());
+        assertEquals(created, files.find(db, nf.fileId()).orElseThrow());
+        assertEquals(Optional.empty(), files.find(db, UUID.randomUUID()));
+        assertThrows(MetadataException.class, () -> db.inTransaction(c -> files.create(c, nf)));
+    }
+
+    static Stream<Arguments> everyPair() {
+        return Stream.of(FileStatus.values()).flatMap(from -> Stream.of(FileStatus.values()).map(to -> Arguments.of(from, to)));
+    }
+
+    /** All 49 pairs, each checked by the SQL guard itself (the file is put in {@code from} directly). */
+    @ParameterizedTest(name = "{0} -> {1}")
+    @MethodSource("everyPair")
+    void everyTransitionIsGuardedInTheDatabase(FileStatus from, FileStatus to) {
+        UUID id = TestDb.newFile(db, files, "f").fileId();
+        TestDb.forceStatus(db, id, from);
+        boolean applied = db.inTransaction(c -> files.transition(c, id, to));
+        assertEquals(from.canMoveTo(to), applied, from + " -> " + to);
+        assertEquals(applied ? to : from, TestDb.statusOf(db, files, id));
+    }
+
+    @Test
+    void aCompletedFileCannotGoBackToUploading() {
+        UUID id = completedFile(2);
+        assertFalse(TestDb.applied(db, c -> files.transition(c, id, UPLOADING)));
+        assertFalse(TestDb.applied(db, c -> files.startUpload(c, id)));
+        assertEquals(COMPLETED, TestDb.statusOf(db, files, id));
+    }
+
+    @Test
+    void aDeletedFileCannotBeCompleted() {
+        UUID id = completedFile(1);
+        assertTrue(TestDb.applied(db, c -> files.markDeleting(c, id)));
+        assertFalse(TestDb.applied(db, c -> files.complete(c, id)));
+        assertTrue(TestDb.applied(db, c -> files.markDeleted(c, id)));
+        assertFalse(TestDb.applied(db, c -> files.complete(c, id)));
+        FileRecord f = files.find(db, id).orElseThrow();
+        assertEquals(DELETED, f.status());
+        assertTrue(f.deletedAt().isPresent());
+    }
+
+    @Test
+    void completionWaitsForTheSealAndEveryStoredChunk() {
+        UUID id = TestDb.newFile(db, files, "two-chunks").fileId();
+        assertTrue(TestDb.applied(db, c -> files.startUpload(c, id)));
+        db.inTransaction(c -> chunks.addChunk(c, id, 0, "c0-" + id, 1024, 1, "node-a"));
+        assertFalse(TestDb.applied(db, c -> files.complete(c, id)), "not sealed yet");
+
+        assertTrue(TestDb.applied(db, c -> files.seal(c, id, 1500, SHA, 2)));
+        assertFalse(TestDb.applied(db, c -> files.complete(c, id)), "chunk 1 missing");
+
+        db.inTransaction(c -> chunks.addChunk(c, id, 1, "c1-" + id, 476, 2, "node-a"));
+        db.inTransaction(c -> chunks.setLocationState(c, "c1-" + id, "node-a", LocationState.STORED, LocationState.COPYING));
+        assertFalse(TestDb.applied(db, c -> files.complete(c, id)), "chunk 1 has no stored copy");
+
+        db.inTransaction(c -> chunks.setLocationState(c, "c1-" + id, "node-a", LocationState.COPYING, LocationState.STORED));
+        assertTrue(TestDb.applied(db, c -> files.complete(c, id)));
+        FileRecord f = files.find(db, id).orElseThrow();
+        assertEquals(COMPLETED, f.status());
+        assertEquals(Optional.of(1500L), f.sizeBytes());
+        assertEquals(Optional.of(SHA), f.sha256());
+        assertEquals(Optional.of(2), f.chunkCount());
+        assertTrue(f.completedAt().isPresent() && f.sealedAt().isPresent());
+    }
+
+    @Test
+    void completionRefusesChunksThatDoNotAddUpToTheSealedSize() {
+        UUID id = TestDb.newFile(db, files, "short").fileId();
+        db.inTransaction(c -> files.startUpload(c, id));
+        db.inTransaction(c -> chunks.addChunk(c, id, 0, "s0-" + id, 1000, 1, "node-a"));
+        db.inTransaction(c -> files.seal(c, id, 1001, SHA, 1));
+        assertFalse(TestDb.applied(db, c -> files.complete(c, id)));
+    }
+
+    @Test
+    void sealIsIdempotentButNeverRewritten() {
+        UUID id = TestDb.newFile(db, files, "s").fileId();
+        assertFalse(TestDb.applied(db, c -> files.seal(c, id, 10, SHA, 1)), "a pending file has received nothing");
+        db.inTransaction(c -> files.startUpload(c, id));
+        assertTrue(TestDb.applied(db, c -> files.seal(c, id, 10, SHA, 1)));
+        Instant sealedAt = files.find(db, id).orElseThrow().sealedAt().orElseThrow();
+        assertTrue(TestDb.applied(db, c -> files.seal(c, id, 10, SHA, 1)), "replay");
+        assertEquals(sealedAt, files.find(db, id).orElseThrow().sealedAt().orElseThrow());
+        assertFalse(TestDb.applied(db, c -> files.seal(c, id, 11, SHA, 1)), "different size");
+        assertEquals(Optional.of(10L), files.find(db, id).orElseThrow().sizeBytes());
+        assertThrows(IllegalArgumentException.class, () -> db.inTransaction(c -> files.seal(c, id, 10, "ABC", 1)));
+        assertThrows(IllegalArgumentException.class, () -> db.inTransaction(c -> files.seal(c, id, -1, SHA, 1)));
+    }
+
+    @Test
+    void failAndExpireKeepTheReason() {
+        UUID a = TestDb.newFile(db, files, "a").fileId();
+        UUID b = TestDb.newFile(db, files, "b").fileId();
+        assertTrue(TestDb.applied(db, c -> files.fail(c, a, "node-a unreachable after 3 retries")));
+        assertTrue(TestDb.applied(db, c -> files.expire(c, b, "no progress for 24h")));
+        assertEquals(Optional.of("node-a unreachable after 3 retries"), files.find(db, a).orElseThrow().failureReason());
+        assertEquals(FileStatus.EXPIRED, TestDb.statusOf(db, files, b));
+        assertFalse(TestDb.applied(db, c -> files.fail(c, a, "again")), "failed is not a predecessor of failed");
+        assertThrows(IllegalArgumentException.class, () -> db.inTransaction(c -> files.fail(c, b, " ")));
+    }
+
+    @Test
+    void anExpectedSetMustBeLegal() {
+        UUID id = TestDb.newFile(db, files, "x").fileId();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> db.inTransaction(c -> files.transition(c, id, Set.of(COMPLETED), UPLOADING)));
+        assertEquals("a file cannot move from completed to uploading", e.getMessage());
+        assertFalse(TestDb.applied(db, c -> files.transition(c, id, Set.of(UPLOADING), DELETING)), "it is pending, not uploading");
+        assertFalse(TestDb.applied(db, c -> files.transition(c, UUID.randomUUID(), DELETING)), "unknown file");
+    }
+
+    /**
+     * Complete and a delete that must not overtake it race on one row, many times: exactly one
+     * wins each round and the row ends in the winner's status.
+     */
+    @Test
+    void completeAgainstDeleteExactlyOneWins() throws Exception {
+        int rounds = 40;
+        int completions = 0;
+        try (ExecutorService pool = Executors.newFixedThreadPool(2)) {
+            for (int r = 0; r < rounds; r++) {
+                UUID id = TestDb.newFile(db, files, "race-" + r).fileId();
+                db.inTransaction(c -> files.startUpload(c, id));
+                db.inTransaction(c -> files.seal(c, id, 0, SHA, 0));
+                CyclicBarrier start = new CyclicBarrier(2);
+                Future<Boolean> complete = pool.submit(() -> {
+                    start.await();
+                    return db.inTransaction(c -> files.complete(c, id));
+                });
+                Future<Boolean> delete = pool.submit(() -> {
+                    start.await();
+                    return db.inTransaction(c -> files.transition(c, id, Set.of(UPLOADING), DELETING));
+                });
+                boolean completed = complete.get();
+                boolean deleted = delete.get();
+                assertNotEquals(completed, deleted, "round " + r + ": exactly one must win");
+                assertEquals(completed ? COMPLETED : DELETING, TestDb.statusOf(db, files, id));
+                completions += completed ? 1 : 0;
+            }
+        }
+        System.out.printf("complete vs delete: %d of %d rounds won by complete%n", completions, rounds);
+    }
+
+    @Test
+    void twoCompletionsOfOneFileApplyOnce() throws Exception {
+        UUID id = TestDb.newFile(db, files, "twice").fileId();
+        db.inTransaction(c -> files.startUpload(c, id));
+        db.inTransaction(c -> files.seal(c, id, 0, SHA, 0));
+        int writers = 8;
+        CyclicBarrier start = new CyclicBarrier(writers);
+        List<Future<Boolean>> all = new ArrayList<>();
+        try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int i = 0; i < writers; i++) {
+                all.add(threads.submit(() -> {
+                    start.await();
+                    return db.inTransaction(c -> files.complete(c, id));
+                }));
+            }
+            int applied = 0;
+            for (Future<Boolean> f : all) {
+                applied += f.get() ? 1 : 0;
+            }
+            assertEquals(1, applied);
+        }
+    }
+
+    @Test
+    void eventSequencesCountUpPerFile() {
+        UUID a = TestDb.newFile(db, files, "a").fileId();
+        UUID b = TestDb.newFile(db, files, "b").fileId();
+        assertEquals(1, TestDb.number(db, c -> files.nextEventSequence(c, a)));
+        assertEquals(2, TestDb.number(db, c -> files.nextEventSequence(c, a)));
+        assertEquals(1, TestDb.number(db, c -> files.nextEventSequence(c, b)));
+        assertEquals(2, files.find(db, a).orElseThrow().eventSeq());
+        UUID unknown = UUID.randomUUID();
+        UnknownFileException e = assertThrows(UnknownFileException.class, () -> db.inTransaction(c -> files.nextEventSequence(c, unknown)));
+        assertEquals(unknown, e.fileId());
+    }
+
+    @Test
+    void lockForUpdateHoldsOffOtherWriters() {
+        UUID id = TestDb.newFile(db, files, "locked").fileId();
+        assertThrows(IllegalStateException.class, () -> db.withConnection(c -> files.lockForUpdate(c, id)));
+        db.inTransaction(c -> {
+            assertEquals(PENDING, files.lockForUpdate(c, id).orElseThrow().status());
+            // Another transaction that will not wait must fail on the lock rather than change the row.
+            MetadataException blocked = assertThrows(MetadataException.class, () -> db.inTransaction(other -> {
+                try (Statement s = other.createStatement()) {
+                    s.execute("SET LOCAL lock_timeout = '100ms'");
+                }
+                return files.startUpload(other, id);
+            }));
+            assertTrue(blocked.getCause() instanceof SQLException sql && "55P03".equals(sql.getSQLState()), blocked.toString());
+            return null;
+        });
+        assertEquals(PENDING, TestDb.statusOf(db, files, id));
+    }
+
+    @Test
+    void listingFiltersSortsPagesAndHidesDeletedFiles() {
+        Instant base = Instant.parse("2026-01-01T00:00:00Z");
+        List<FileRecord> listed = new ArrayList<>();
+        FileStatus[] statuses = {PENDING, UPLOADING, COMPLETED, FAILED, DELETING, DELETED, COMPLETED};
+        for (int i = 0; i < 21; i++) {
+            FileRecord f = TestDb.newFile(db, files, "file-" + i);
+            FileStatus s = statuses[i % statuses.length];
+            TestDb.forceStatus(db, f.fileId(), s);
+            // Pairs share a timestamp so ties must be broken by file id for stable pages.
+            TestDb.setCreatedAt(db, f.fileId(), base.plusSeconds(60L * (i / 2)));
+            if (s.listedByDefault()) {
+                listed.add(files.find(db, f.fileId()).orElseThrow());
+            }
+        }
+        // PostgreSQL orders uuids by their bytes, as their text sorts; java.util.UUID.compareTo
+        // compares signed longs and disagrees, so the expected order compares the text.
+        Comparator<FileRecord> asc = Comparator.comparing(FileRecord::createdAt).thenComparing(f -> f.fileId().toString());
+        List<UUID> expectedAsc = listed.stream().sorted(asc).map(FileRecord::fileId).toList();
+        List<UUID> expectedDesc = listed.stream().sorted(asc.reversed()).map(FileRecord::fileId).toList();
+
+        assertEquals(expectedAsc, walk(Optional.empty(), SortOrder.ASC, 4));
+        assertEquals(expectedDesc, walk(Optional.empty(), SortOrder.DESC, 4));
+        assertEquals(expectedDesc, files.list(db, new FileQuery(Optional.empty(), SortOrder.DESC, 1, 1000)).items().stream()
+                .map(FileRecord::fileId).toList());
+
+        Page<FileRecord> first = files.list(db, new FileQuery(Optional.empty(), SortOrder.ASC, 1, 4));
+        assertEquals(15, first.total(), "21 files, 6 of them deleting or deleted");
+        assertEquals(4, first.items().size());
+        assertEquals(4, first.totalPages());
+        assertTrue(first.hasNext());
+        Page<FileRecord> beyond = files.list(db, new FileQuery(Optional.empty(), SortOrder.ASC, 9, 4));
+        assertEquals(List.of(), beyond.items());
+        assertEquals(15, beyond.total());
+
+        Page<FileRecord> completed = files.list(db, new FileQuery(Optional.of(COMPLETED), SortOrder.ASC, 1, 100));
+        assertEquals(6, completed.total());
+        assertTrue(completed.items().stream().allMatch(f -> f.status() == COMPLETED));
+        Page<FileRecord> deleted = files.list(db, new FileQuery(Optional.of(DELETED), SortOrder.ASC, 1, 100));
+        assertEquals(3, deleted.total(), "an explicit filter shows deleted files");
+        assertEquals(3, files.list(db, new FileQuery(Optional.of(DELETING), SortOrder.ASC, 1, 100)).items().size());
+        assertEquals(0, files.list(db, new FileQuery(Optional.of(FileStatus.EXPIRED), SortOrder.ASC, 1, 100)).total());
+        assertTrue(files.list(db, FileQuery.newestFirst()).items().stream().allMatch(f -> f.status().listedByDefault()));
+    }
+
+    private List<UUID> walk(Optional<FileStatus> status, SortOrder order, int perPage) {
+        List<UUID> ids = new ArrayList<>();
+        for (int page = 1; ; page++) {
+            Page<FileRecord> p = files.list(db, new FileQuery(status, order, page, perPage));
+            p.items().forEach(f -> ids.add(f.fileId()));
+            if (!p.hasNext()) {
+                return ids;
+            }
+        }
+    }
+
+    /** A file taken through the real path: uploading, chunks stored, sealed, completed. */
+    private UUID completedFile(int chunkCount) {
+        UUID id = TestDb.newFile(db, files, "done").fileId();
+        assertTrue(TestDb.applied(db, c -> files.startUpload(c, id)));
+        for (int i = 0; i < chunkCount; i++) {
+            int index = i;
+            db.inTransaction(c -> chunks.addChunk(c, id, index, "k" + index + "-" + id, 100, index, "node-a"));
+        }
+        assertTrue(TestDb.applied(db, c -> files.seal(c, id, 100L * chunkCount, SHA, chunkCount)));
+        assertTrue(TestDb.applied(db, c -> files.complete(c, id)));
+        return id;
+    }
+}
