@@ -1,0 +1,128 @@
+package dev.kos.events;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kos.config.Logging;
+import dev.kos.embeddedkafka.EmbeddedKafkaBroker;
+import dev.kos.metadata.Database;
+import dev.kos.schemas.events.v1.ChunkStored;
+import dev.kos.schemas.events.v1.EventEnvelope;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The consumer loop against a real broker and PostgreSQL: retried effects, replays skipped. */
+class EventConsumerLoopTest {
+    static final Duration TIMEOUT = Duration.ofSeconds(30);
+    static Database db;
+    static EmbeddedKafkaBroker kafka;
+
+    @BeforeAll
+    static void start() {
+        Logging.configure("test");
+        kafka = EmbeddedKafkaBroker.start(null, 0);
+        db = Database.embedded(null, 4, "t");
+        db.migrate();
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+            Topics.defaults().ensureTopics(admin);
+        }
+    }
+
+    @AfterAll
+    static void stop() {
+        if (db != null) {
+            db.close();
+        }
+        if (kafka != null) {
+            kafka.close();
+        }
+    }
+
+    @Test
+    void effectsRunOnceInOrderThroughAFailureAndAReplay() throws Exception {
+        UUID file = UUID.randomUUID();
+        db.inTransaction(c -> {
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO files (file_id, name, content_type, status, chunk_size) "
+                    + "VALUES (?, 'f', 'text/plain', 'uploading', 1024)")) {
+                ps.setObject(1, file);
+                ps.executeUpdate();
+            }
+            return null;
+        });
+        Events events = new Events("loop-test");
+        List<EventEnvelope> sent = new ArrayList<>();
+        for (int i = 1; i <= 3; i++) {
+            sent.add(events.chunkStored(file, ChunkStored.newBuilder().setChunkIndex(i - 1).build()).setSequence(i).build());
+        }
+        List<Long> appliedSequences = Collections.synchronizedList(new ArrayList<>());
+        AtomicBoolean failOnce = new AtomicBoolean(true);
+        EventConsumerLoop.Handler countChunks = (c, e) -> {
+            if (e.getSequence() == 2 && failOnce.getAndSet(false)) {
+                throw new IllegalStateException("simulated failure of the effect");
+            }
+            try (PreparedStatement ps = c.prepareStatement(
+                    "UPDATE files SET chunk_count = coalesce(chunk_count, 0) + 1 WHERE file_id = ?")) {
+                ps.setObject(1, UUID.fromString(e.getFileId()));
+                ps.executeUpdate();
+            }
+            appliedSequences.add(e.getSequence());
+        };
+
+        try (EventConsumerLoop loop = EventConsumerLoop.start(db, kafka.bootstrapServers(), "loop-test", List.of(Topics.FILES), countChunks)) {
+            publish(sent);
+            Poll.until(TIMEOUT, () -> chunkCount(file) == 3, "three effects");
+            assertEquals(List.of(1L, 2L, 3L), appliedSequences);
+            assertEquals(3, loop.appliedCount());
+            assertTrue(loop.failureCount() >= 1);
+        }
+
+        // A relay re-publishing after a crash: the same three again, then one new event.
+        EventEnvelope fourth = events.chunkStored(file, ChunkStored.newBuilder().setChunkIndex(3).build()).setSequence(4).build();
+        List<EventEnvelope> again = new ArrayList<>(sent);
+        again.add(fourth);
+        try (EventConsumerLoop loop = EventConsumerLoop.start(db, kafka.bootstrapServers(), "loop-test", List.of(Topics.FILES), countChunks)) {
+            publish(again);
+            Poll.until(TIMEOUT, () -> chunkCount(file) == 4, "the fourth effect");
+            assertEquals(1, loop.appliedCount(), "duplicates were skipped");
+            assertEquals(List.of(1L, 2L, 3L, 4L), appliedSequences);
+        }
+    }
+
+    private static void publish(List<EventEnvelope> events) throws Exception {
+        try (EventSerde serde = new EventSerde();
+             KafkaProducer<String, EventEnvelope> p = new KafkaProducer<>(Map.of(
+                     ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
+                     ProducerConfig.ACKS_CONFIG, "all"), new StringSerializer(), serde.serializer())) {
+            for (EventEnvelope e : events) {
+                p.send(new ProducerRecord<>(Topics.FILES, e.getFileId(), e)).get();
+            }
+        }
+    }
+
+    private static long chunkCount(UUID file) {
+        return db.withConnection(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT coalesce(chunk_count, 0) FROM files WHERE file_id = ?")) {
+                ps.setObject(1, file);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return rs.getLong(1);
+                }
+            }
+        });
+    }
+}
