@@ -1,0 +1,285 @@
+package dev.kos.gateway;
+
+import io.helidon.http.HeaderName;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Status;
+import io.helidon.webserver.http.HttpRules;
+import io.helidon.webserver.http.HttpService;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.logging.Logger;
+
+/** The /files resource: upload, download (ranges, HEAD, ETag), metadata, listing, delete. */
+public final class FilesService implements HttpService {
+    private static final Logger LOG = Logger.getLogger(FilesService.class.getName());
+    private static final HeaderName CONTENT_DISPOSITION = HeaderNames.CONTENT_DISPOSITION;
+    private static final int DEFAULT_PER_PAGE = 20;
+    private static final int MAX_PER_PAGE = 100;
+
+    private final Gateway gateway;
+    private final UploadRequests uploads;
+
+    public FilesService(Gateway gateway) {
+        this.gateway = gateway;
+        this.uploads = new UploadRequests(gateway.config().maxFileSize());
+    }
+
+    @Override
+    public void routing(HttpRules rules) {
+        rules.post("/", this::upload)
+                .get("/", this::list)
+                .get("/{id}/metadata", this::metadata)
+                .get("/{id}", this::download)
+                .head("/{id}", this::download)
+                .delete("/{id}", this::delete);
+    }
+
+    private void upload(ServerRequest req, ServerResponse res) throws Exception {
+        IncomingFile file = uploads.open(req);
+        UUID fileId = UUID.randomUUID();
+        FileCatalog catalog = gateway.catalog();
+        catalog.begin(new NewUpload(fileId, file.name(), file.contentType(), file.declaredSize(),
+                gateway.pipeline().chunkSize()));
+        List<StoredChunk> stored = new ArrayList<>();
+        UploadResult result;
+        IdleWatchdog.Ticket ticket = gateway.watchdog().watch("upload " + fileId);
+        try {
+            result = gateway.pipeline().upload(fileId, file.body(), file.expectedSha256(), new UploadSink() {
+                @Override
+                public void chunkStored(StoredChunk chunk, long bytesReceived) {
+                    stored.add(chunk);
+                    ticket.touch();
+                    catalog.chunkStored(fileId, chunk, bytesReceived);
+                }
+
+                @Override
+                public void progress(long bytesReceived) {
+                    ticket.touch();
+                }
+            });
+            if (file.multipart().isPresent()) {
+                drainTrailingParts(file.multipart().get());
+            }
+        } catch (Exception e) {
+            ticket.close();
+            ApiException failure = asUploadFailure(e, ticket.fired());
+            abandon(fileId, failure, stored);
+            throw failure;
+        } finally {
+            ticket.close();
+        }
+        catalog.seal(fileId, result);
+        LOG.info(() -> "upload " + fileId + " sealed: " + result.size() + " bytes, " + result.chunks().size()
+                + " chunks, sha256 " + result.sha256());
+        FileRecord settled = catalog.awaitSettled(fileId, gateway.config().completionWait())
+                .orElseThrow(() -> new IllegalStateException("file " + fileId + " vanished after sealing"));
+        res.header(HeaderNames.LOCATION, "/files/" + fileId + (settled.status() == FileStatus.COMPLETED ? "" : "/metadata"));
+        if (settled.status() == FileStatus.COMPLETED) {
+            res.status(Status.CREATED_201);
+        } else if (settled.status() == FileStatus.FAILED) {
+            throw new ApiException(Status.INTERNAL_SERVER_ERROR_500, "finalization_failed",
+                    "the upload was stored but could not be finalized: " + settled.failureReason());
+        } else {
+            res.status(Status.ACCEPTED_202);
+        }
+        sendJson(res, FileJson.detail(settled, catalog.chunks(fileId)));
+    }
+
+    /** After the file part, trailing form fields are read and ignored, so the request ends cleanly. */
+    private static void drainTrailingParts(MultipartStream multipart) throws IOException {
+        while (multipart.next().isPresent()) {
+            // next() skips the previous part's body
+        }
+    }
+
+    private ApiException asUploadFailure(Exception e, boolean idle) {
+        if (idle) {
+            return new ApiException(Status.REQUEST_TIMEOUT_408, "idle_timeout",
+                    "no body bytes for " + gateway.config().idleTimeout(), e);
+        }
+        if (e instanceof ApiException api) {
+            return api;
+        }
+        if (e instanceof IOException || e instanceof UncheckedIOException || e instanceof InterruptedException) {
+            return ApiException.badRequest("body_incomplete", "the request body ended or broke: " + e.getMessage());
+        }
+        return new ApiException(Status.INTERNAL_SERVER_ERROR_500, "internal_error", "upload failed: " + e, e);
+    }
+
+    /** Marks the upload failed and drops the chunks it stored: nothing of it stays readable. */
+    private void abandon(UUID fileId, ApiException failure, List<StoredChunk> stored) {
+        try {
+            gateway.catalog().fail(fileId, failure.code() + ": " + failure.getMessage());
+        } catch (RuntimeException e) {
+            LOG.warning(() -> "upload " + fileId + ": could not mark it failed: " + e.getMessage());
+        }
+        LOG.warning(() -> "upload " + fileId + " failed (" + failure.status().code() + " " + failure.code() + "): "
+                + failure.getMessage());
+        if (!stored.isEmpty()) {
+            List<StoredChunk> orphans = List.copyOf(stored);
+            // Best effort and off the request thread; the cleanup worker collects what this misses.
+            Thread.ofVirtual().name("drop-" + fileId).start(() -> orphans.forEach(c -> {
+                try {
+                    gateway.clients().client(c.nodeAddress()).delete(c.chunkId());
+                } catch (RuntimeException e) {
+                    LOG.fine(() -> "could not delete orphan chunk " + c.chunkId() + ": " + e.getMessage());
+                }
+            }));
+        }
+    }
+
+    private FileRecord visibleFile(ServerRequest req) {
+        UUID id = FileIds.parse(req.path().pathParameters().get("id"));
+        return gateway.catalog().find(id).filter(f -> !f.status().isGone())
+                .orElseThrow(() -> ApiException.notFound("file_not_found", "no file " + id));
+    }
+
+    private static FileRecord completed(FileRecord f) {
+        if (f.status() != FileStatus.COMPLETED) {
+            throw new ApiException(Status.CONFLICT_409, "file_not_completed",
+                    "file " + f.fileId() + " is " + f.status().wire() + ", not completed");
+        }
+        return f;
+    }
+
+    private void download(ServerRequest req, ServerResponse res) throws IOException {
+        FileRecord f = completed(visibleFile(req));
+        long size = f.size();
+        String etag = "\"" + f.sha256() + "\"";
+        res.header(HeaderNames.ETAG, etag);
+        res.header(HeaderNames.ACCEPT_RANGES, "bytes");
+        res.header(HeaderNames.CACHE_CONTROL, "private, no-cache");
+        if (req.headers().first(HeaderNames.IF_NONE_MATCH).filter(v -> matches(v, etag)).isPresent()) {
+            res.status(Status.NOT_MODIFIED_304);
+            res.send();
+            return;
+        }
+        Optional<String> rangeHeader = req.headers().first(HeaderNames.RANGE);
+        if (req.headers().first(HeaderNames.IF_RANGE).filter(v -> !v.strip().equals(etag)).isPresent()) {
+            rangeHeader = Optional.empty(); // the client's copy is stale: send the whole file
+        }
+        Optional<ByteRange> range;
+        try {
+            range = ByteRange.parse(rangeHeader, size);
+        } catch (ApiException e) {
+            res.header(HeaderNames.CONTENT_RANGE, "bytes */" + size);
+            throw e;
+        }
+        res.header(HeaderNames.CONTENT_TYPE, f.contentType());
+        res.header(CONTENT_DISPOSITION, contentDisposition(f.name()));
+        if (range.isPresent()) {
+            res.status(Status.PARTIAL_CONTENT_206);
+            res.header(HeaderNames.CONTENT_RANGE, "bytes " + range.get().first() + "-" + range.get().last() + "/" + size);
+        }
+        long length = range.map(ByteRange::length).orElse(size);
+        res.contentLength(length);
+        if (req.prologue().method().text().equals("HEAD") || length == 0) {
+            res.send();
+            return;
+        }
+        List<ChunkRecord> chunks = gateway.catalog().chunks(f.fileId());
+        try (OutputStream out = res.outputStream()) {
+            gateway.streamer().write(chunks, f.chunkSize(), range.orElse(ByteRange.whole(size)), out);
+        }
+    }
+
+    private static boolean matches(String ifNoneMatch, String etag) {
+        for (String candidate : ifNoneMatch.split(",")) {
+            String c = candidate.strip();
+            if (c.equals("*") || c.equals(etag) || c.equals("W/" + etag)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    static String contentDisposition(String name) {
+        String ascii = name.replaceAll("[^\\x20-\\x7e]", "_").replace("\\", "_").replace("\"", "_");
+        String encoded = URLEncoder.encode(name, StandardCharsets.UTF_8).replace("+", "%20");
+        return "attachment; filename=\"" + ascii + "\"; filename*=UTF-8''" + encoded;
+    }
+
+    private void metadata(ServerRequest req, ServerResponse res) {
+        FileRecord f = visibleFile(req);
+        sendJson(res, FileJson.detail(f, gateway.catalog().chunks(f.fileId())));
+    }
+
+    private void list(ServerRequest req, ServerResponse res) {
+        int page = intParam(req, "page", 1, 1, Integer.MAX_VALUE);
+        int perPage = intParam(req, "per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE);
+        Optional<FileStatus> status = req.query().first("status").asOptional().map(FileStatus::parse);
+        if (status.isPresent() && status.get().isGone()) {
+            throw ApiException.badRequest("bad_status", "deleted files are not listed");
+        }
+        String sort = req.query().first("sort").orElse("-created_at");
+        boolean newestFirst = switch (sort) {
+            case "created_at" -> false;
+            case "-created_at" -> true;
+            default -> throw ApiException.badRequest("bad_sort", "sort must be created_at or -created_at");
+        };
+        FilePage result = gateway.catalog().list(new FileQuery(page, perPage, status, newestFirst));
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("files", result.files().stream().map(FileJson::summary).toList());
+        body.put("page", page);
+        body.put("per_page", perPage);
+        body.put("total", result.total());
+        Map<String, Object> links = new LinkedHashMap<>();
+        links.put("self", listLink(page, perPage, status, sort));
+        links.put("next", (long) page * perPage < result.total() ? listLink(page + 1, perPage, status, sort) : null);
+        links.put("prev", page > 1 ? listLink(page - 1, perPage, status, sort) : null);
+        body.put("links", links);
+        sendJson(res, body);
+    }
+
+    private static String listLink(int page, int perPage, Optional<FileStatus> status, String sort) {
+        return "/files?page=" + page + "&per_page=" + perPage + status.map(s -> "&status=" + s.wire()).orElse("")
+                + "&sort=" + sort;
+    }
+
+    private static int intParam(ServerRequest req, String name, int defaultValue, int min, int max) {
+        Optional<String> raw = req.query().first(name).asOptional();
+        if (raw.isEmpty()) {
+            return defaultValue;
+        }
+        try {
+            int v = Integer.parseInt(raw.get());
+            if (v >= min && v <= max) {
+                return v;
+            }
+        } catch (NumberFormatException e) {
+            // the 400 below
+        }
+        throw ApiException.badRequest("bad_" + name, name + " must be a whole number from " + min + " to " + max);
+    }
+
+    private void delete(ServerRequest req, ServerResponse res) {
+        UUID id = FileIds.parse(req.path().pathParameters().get("id"));
+        FileStatus before = gateway.catalog().requestDelete(id)
+                .orElseThrow(() -> ApiException.notFound("file_not_found", "no file " + id));
+        if (before == FileStatus.PENDING || before == FileStatus.UPLOADING) {
+            throw new ApiException(Status.CONFLICT_409, "upload_in_progress",
+                    "file " + id + " is " + before.wire() + "; delete it once the upload ended");
+        }
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("id", id.toString());
+        body.put("status", FileStatus.DELETING.wire());
+        res.status(Status.ACCEPTED_202);
+        sendJson(res, body);
+    }
+
+    static void sendJson(ServerResponse res, Object body) {
+        res.header(HeaderNames.CONTENT_TYPE, "application/json");
+        res.send(Json.write(body));
+    }
+}

@@ -1,0 +1,76 @@
+package dev.kos.gateway;
+
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A tiny JSON writer for the gateway's response bodies: maps (insertion ordered), lists,
+ * strings, numbers, booleans and null. Enough for our documents, no reflection, no library.
+ */
+public final class Json {
+    private Json() {
+    }
+
+    public static String write(Object value) {
+        StringBuilder out = new StringBuilder(256);
+        append(out, value);
+        return out.toString();
+    }
+
+    private static void append(StringBuilder out, Object v) {
+        switch (v) {
+            case null -> out.append("null");
+            case String s -> string(out, s);
+            case Number n -> out.append(n);
+            case Boolean b -> out.append(b);
+            case Map<?, ?> m -> {
+                out.append('{');
+                Iterator<? extends Map.Entry<?, ?>> it = m.entrySet().iterator();
+                while (it.hasNext()) {
+                    Map.Entry<?, ?> e = it.next();
+                    string(out, String.valueOf(e.getKey()));
+                    out.append(':');
+                    append(out, e.getValue());
+                    if (it.hasNext()) {
+                        out.append(',');
+                    }
+                }
+                out.append('}');
+            }
+            case List<?> l -> {
+                out.append('[');
+                for (int i = 0; i < l.size(); i++) {
+                    if (i > 0) {
+                        out.append(',');
+                    }
+                    append(out, l.get(i));
+                }
+                out.append(']');
+            }
+            default -> string(out, v.toString());
+        }
+    }
+
+    private static void string(StringBuilder out, String s) {
+        out.append('"');
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '"' -> out.append("\\\"");
+                case '\\' -> out.append("\\\\");
+                case '\n' -> out.append("\\n");
+                case '\r' -> out.append("\\r");
+                case '\t' -> out.append("\\t");
+                default -> {
+                    if (c < 0x20) {
+                        out.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        out.append(c);
+                    }
+                }
+            }
+        }
+        out.append('"');
+    }
+}

@@ -1,0 +1,120 @@
+package dev.kos.gateway;
+
+import dev.kos.config.Logging;
+import dev.kos.config.Settings;
+import dev.kos.events.Events;
+import dev.kos.events.OutboxRelay;
+import dev.kos.membership.MembershipConfig;
+import dev.kos.membership.NodeRegistry;
+import dev.kos.membership.NodeRepository;
+import dev.kos.metadata.Database;
+import dev.kos.ring.HashRing;
+import dev.kos.storageclient.StorageNodeClients;
+import io.helidon.webserver.WebServer;
+import io.helidon.webserver.http.HttpRouting;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.function.Supplier;
+import java.util.logging.Logger;
+import org.apache.kafka.clients.admin.Admin;
+
+/**
+ * The ingest gateway process: the HTTP API on Helidon SE (virtual threads), storage nodes over
+ * gRPC, metadata in PostgreSQL, events through the transactional outbox to Kafka.
+ *
+ * <table>
+ * <caption>Settings (flag {@code --gateway-port=8080} or environment {@code KOS_GATEWAY_PORT})</caption>
+ * <tr><th>key</th><th>default</th><th>meaning</th></tr>
+ * <tr><td>gateway.host</td><td>0.0.0.0</td><td>interface the HTTP server listens on</td></tr>
+ * <tr><td>gateway.port</td><td>8080</td><td>HTTP port; 0 picks a free one</td></tr>
+ * <tr><td>gateway.id</td><td>gateway-&lt;pid&gt;</td><td>recorded on upload sessions</td></tr>
+ * <tr><td>gateway.max-file-size</td><td>10GiB</td><td>larger uploads get 413 (from Content-Length
+ *     before reading, else when the limit is crossed)</td></tr>
+ * <tr><td>gateway.chunk-size</td><td>8MiB</td><td>bytes per chunk (measured: see the module README)</td></tr>
+ * <tr><td>gateway.buffer-memory</td><td>256MiB</td><td>all chunk buffers of all uploads together; an
+ *     upload waits for a free buffer, so memory is bounded under any concurrency</td></tr>
+ * <tr><td>gateway.buffer-wait</td><td>30s</td><td>how long an upload waits for a buffer before 503</td></tr>
+ * <tr><td>gateway.put-attempts</td><td>3</td><td>ring nodes tried per chunk (owner first)</td></tr>
+ * <tr><td>gateway.put-timeout</td><td>60s</td><td>deadline of one chunk put</td></tr>
+ * <tr><td>gateway.idle-timeout</td><td>60s</td><td>an upload whose client sends nothing this long fails</td></tr>
+ * <tr><td>gateway.completion-wait</td><td>10s</td><td>how long POST waits for the file to complete
+ *     (201) before answering 202 with the metadata URL</td></tr>
+ * <tr><td>gateway.session-ttl</td><td>24h</td><td>an upload session without progress expires after this</td></tr>
+ * <tr><td>kafka.bootstrap</td><td>localhost:9092</td><td>Kafka brokers for the outbox relay and readiness</td></tr>
+ * <tr><td>db.*</td><td>see {@link Database}</td><td>PostgreSQL</td></tr>
+ * <tr><td>membership.*</td><td>see {@link MembershipConfig}</td><td>ring polling and node inactivity</td></tr>
+ * </table>
+ */
+public final class Main {
+    private static final Logger LOG = Logger.getLogger(Main.class.getName());
+
+    private Main() {
+    }
+
+    /** The gateway's routes and error model; tests mount the same routing on their own server. */
+    public static void routing(HttpRouting.Builder routing, Gateway gateway) {
+        routing.addFilter(RequestIds::filter)
+                .error(ApiException.class, ErrorResponses::api)
+                .error(Exception.class, ErrorResponses::unexpected)
+                .register("/files", new FilesService(gateway))
+                .register(new HealthService(gateway), new OpenApiService())
+                .any(ErrorResponses::noRoute);
+    }
+
+    /** Wires the upload and download path from its parts. */
+    public static Gateway gateway(GatewayConfig config, FileCatalog catalog, StorageNodeClients clients,
+                                  Supplier<HashRing> ring, List<ReadinessCheck> readiness) {
+        ChunkBufferPool pool = new ChunkBufferPool(config.chunkSize(), config.bufferMemory());
+        ChunkPlacer placer = new ChunkPlacer(ring, clients, config.putAttempts(), config.putTimeout());
+        UploadPipeline pipeline = new UploadPipeline(pool, placer, config.maxFileSize(), config.bufferWait());
+        return new Gateway(config, catalog, clients, pipeline, new ChunkStreamer(clients),
+                new IdleWatchdog(config.idleTimeout()), readiness);
+    }
+
+    public static void main(String[] args) throws InterruptedException {
+        Logging.configure("ingest-gateway");
+        Settings settings = Settings.from(args);
+        GatewayConfig config = GatewayConfig.from(settings);
+        String bootstrap = settings.string("kafka.bootstrap", "localhost:9092");
+        Duration sessionTtl = settings.duration("gateway.session-ttl", Duration.ofHours(24));
+
+        Database db = Database.fromSettings(settings, "gateway");
+        NodeRepository nodeRepository = new NodeRepository(db);
+        NodeRegistry registry = new NodeRegistry(nodeRepository, MembershipConfig.fromSettings(settings)).start();
+        OutboxRelay relay = OutboxRelay.start(db, bootstrap, OutboxRelay.Options.fromSettings(settings));
+        Admin admin = Readiness.kafkaAdmin(bootstrap);
+        StorageNodeClients clients = new StorageNodeClients();
+        FileCatalog catalog = new PostgresFileCatalog(db, new Events("ingest-gateway"),
+                new NodeDirectory(registry::ring, nodeRepository), config.gatewayId(), sessionTtl);
+        Gateway gateway = gateway(config, catalog, clients, registry::ring, List.of(
+                Readiness.postgres(db), Readiness.kafka(admin, Duration.ofSeconds(2)), Readiness.storageNodes(registry::ring)));
+
+        WebServer server = WebServer.builder()
+                .host(config.host())
+                .port(config.port())
+                .shutdownGracePeriod(Duration.ofSeconds(10))
+                .routing(r -> routing(r, gateway))
+                .build()
+                .start();
+        if (!server.isRunning()) {
+            // Helidon logs and carries on when the port is taken; a gateway that does not listen must not look alive.
+            System.err.println("ingest-gateway: cannot listen on " + config.host() + ":" + config.port());
+            System.exit(1);
+        }
+        LOG.info(() -> "ingest-gateway " + config.gatewayId() + " listening on " + config.host() + ":" + server.port()
+                + " chunk-size=" + config.chunkSize() + " buffer-memory=" + config.bufferMemory());
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.stop();
+            gateway.watchdog().close();
+            relay.close();
+            admin.close();
+            registry.close();
+            clients.close();
+            db.close();
+            stopped.countDown();
+        }, "gateway-shutdown"));
+        stopped.await();
+    }
+}

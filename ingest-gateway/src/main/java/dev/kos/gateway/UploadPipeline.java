@@ -1,0 +1,233 @@
+package dev.kos.gateway;
+
+import io.helidon.http.Status;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.zip.CRC32C;
+
+/**
+ * The upload core. Reads the body exactly once: each read updates the file's SHA-256 and the
+ * current chunk's CRC32C while it fills the chunk buffer. A full chunk is handed to a virtual
+ * thread that places it on the ring while the next chunk is being read, so the client and the
+ * nodes work at once. At most two buffers per upload, both from the shared {@link ChunkBufferPool}.
+ */
+public final class UploadPipeline {
+    private final ChunkBufferPool pool;
+    private final ChunkPlacer placer;
+    private final long maxFileSize;
+    private final Duration bufferWait;
+
+    public UploadPipeline(ChunkBufferPool pool, ChunkPlacer placer, long maxFileSize, Duration bufferWait) {
+        this.pool = pool;
+        this.placer = placer;
+        this.maxFileSize = maxFileSize;
+        this.bufferWait = bufferWait;
+    }
+
+    public int chunkSize() {
+        return pool.chunkSize();
+    }
+
+    /**
+     * Streams {@code body} into chunks of file {@code fileId}. Throws {@link ApiException} for
+     * client and placement failures (413, 400 checksum mismatch, 503, 507) and IOException when
+     * the client's stream broke; either way no buffer is left in use.
+     */
+    public UploadResult upload(UUID fileId, InputStream body, Optional<byte[]> expectedSha256, UploadSink sink)
+            throws IOException, InterruptedException {
+        MessageDigest sha = sha256();
+        List<StoredChunk> stored = new ArrayList<>();
+        InFlight inFlight = null;
+        ByteBuffer filling = null;
+        long total = 0;
+        int index = 0;
+        try {
+            while (true) {
+                filling = nextBuffer(inFlight, stored, sink, total);
+                if (inFlight != null && inFlight.finished) {
+                    // Its buffer was reused under memory pressure (see nextBuffer): nothing in flight.
+                    inFlight = null;
+                }
+                CRC32C crc = new CRC32C();
+                int filled = fill(body, filling, sha, crc, total, sink);
+                total += filled;
+                if (filled == 0) {
+                    pool.release(filling);
+                    filling = null;
+                    break;
+                }
+                filling.flip();
+                if (inFlight != null) {
+                    complete(inFlight, false, stored, sink, total);
+                    inFlight = null;
+                }
+                if (index >= ChunkIds.MAX_CHUNKS) {
+                    throw new ApiException(Status.REQUEST_ENTITY_TOO_LARGE_413, "too_many_chunks",
+                            "file needs more than " + ChunkIds.MAX_CHUNKS + " chunks");
+                }
+                inFlight = InFlight.start(placer, index, ChunkIds.of(fileId, index), filling, (int) crc.getValue());
+                filling = null;
+                index++;
+                if (inFlight.buffer.limit() < pool.chunkSize()) {
+                    break; // a short chunk means the body ended
+                }
+            }
+            if (inFlight != null) {
+                complete(inFlight, false, stored, sink, total);
+                inFlight = null;
+            }
+            byte[] digest = sha.digest();
+            if (expectedSha256.isPresent() && !MessageDigest.isEqual(expectedSha256.get(), digest)) {
+                throw ApiException.badRequest("checksum_mismatch", "X-Checksum-SHA256 does not match the body's SHA-256 "
+                        + HexFormat.of().formatHex(digest));
+            }
+            return new UploadResult(total, HexFormat.of().formatHex(digest), stored);
+        } finally {
+            if (filling != null) {
+                pool.release(filling);
+            }
+            if (inFlight != null && !inFlight.finished) {
+                inFlight.abort();
+                pool.release(inFlight.buffer);
+            }
+        }
+    }
+
+    /**
+     * A free buffer for the next chunk. Prefers a fresh one so reading overlaps the transfer in
+     * flight; when the pool is dry it waits for the in-flight chunk and reuses its buffer instead
+     * of waiting on the pool while holding one (which could deadlock uploads against each other).
+     */
+    private ByteBuffer nextBuffer(InFlight inFlight, List<StoredChunk> stored, UploadSink sink, long total)
+            throws InterruptedException {
+        Optional<ByteBuffer> fresh = pool.tryAcquire();
+        if (fresh.isPresent()) {
+            return fresh.get();
+        }
+        if (inFlight != null) {
+            complete(inFlight, true, stored, sink, total);
+            return inFlight.buffer.clear();
+        }
+        return pool.acquire(bufferWait).orElseThrow(() -> new ApiException(Status.SERVICE_UNAVAILABLE_503,
+                "gateway_busy", "no upload buffer came free within " + bufferWait + "; retry later"));
+    }
+
+    /** Waits for the chunk in flight; its buffer goes back to the pool unless the caller keeps it. */
+    private void complete(InFlight inFlight, boolean keepBuffer, List<StoredChunk> stored, UploadSink sink, long total)
+            throws InterruptedException {
+        StoredChunk chunk = inFlight.await();
+        inFlight.finished = true;
+        if (!keepBuffer) {
+            pool.release(inFlight.buffer);
+        }
+        stored.add(chunk);
+        try {
+            sink.chunkStored(chunk, total);
+        } catch (RuntimeException e) {
+            if (keepBuffer) {
+                pool.release(inFlight.buffer);
+            }
+            throw e;
+        }
+    }
+
+    private int fill(InputStream body, ByteBuffer buf, MessageDigest sha, CRC32C crc, long before, UploadSink sink)
+            throws IOException {
+        byte[] array = buf.array();
+        int start = buf.arrayOffset();
+        int filled = 0;
+        int capacity = buf.capacity();
+        while (filled < capacity) {
+            int n = body.read(array, start + filled, capacity - filled);
+            if (n < 0) {
+                break;
+            }
+            if (before + filled + n > maxFileSize) {
+                throw new ApiException(Status.REQUEST_ENTITY_TOO_LARGE_413, "too_large",
+                        "file exceeds the limit of " + maxFileSize + " bytes");
+            }
+            sha.update(array, start + filled, n);
+            crc.update(array, start + filled, n);
+            filled += n;
+            sink.progress(before + filled);
+        }
+        buf.position(filled);
+        return filled;
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("JDK without SHA-256", e);
+        }
+    }
+
+    /** One chunk being placed on its own virtual thread while the next one is read. */
+    private static final class InFlight {
+        final ByteBuffer buffer;
+        final Thread thread;
+        final CompletableFuture<StoredChunk> result;
+        /** Placed and no longer owning its buffer (released, or handed back for reuse). */
+        boolean finished;
+
+        private InFlight(ByteBuffer buffer, Thread thread, CompletableFuture<StoredChunk> result) {
+            this.buffer = buffer;
+            this.thread = thread;
+            this.result = result;
+        }
+
+        static InFlight start(ChunkPlacer placer, int index, String chunkId, ByteBuffer buffer, int crc) {
+            CompletableFuture<StoredChunk> result = new CompletableFuture<>();
+            Thread t = Thread.ofVirtual().name("put-" + chunkId).start(() -> {
+                try {
+                    result.complete(placer.place(index, chunkId, buffer.asReadOnlyBuffer(), crc));
+                } catch (Throwable e) {
+                    result.completeExceptionally(e);
+                }
+            });
+            return new InFlight(buffer, t, result);
+        }
+
+        StoredChunk await() throws InterruptedException {
+            try {
+                return result.get();
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof RuntimeException r) {
+                    throw r;
+                }
+                throw new IllegalStateException("chunk placement failed", e.getCause());
+            }
+        }
+
+        /** Stops the transfer and waits for its thread, so the buffer is free to reuse after. */
+        void abort() {
+            thread.interrupt();
+            boolean interrupted = false;
+            while (true) {
+                try {
+                    thread.join();
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+            result.completeExceptionally(new CancellationException("upload aborted"));
+        }
+    }
+}
