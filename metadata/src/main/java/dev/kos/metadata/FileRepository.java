@@ -61,7 +61,12 @@ public final class FileRepository {
         }
     }
 
-    /** Moves the file to {@code to} from any status the state machine allows. */
+    /**
+     * Moves the file to {@code to} from any status the state machine allows. A move to
+     * {@code completed} also needs the completion guard of {@link #complete}.
+     *
+     * @return whether it applied (false: unknown file, or a status that cannot move to {@code to})
+     */
     public boolean transition(Connection c, UUID fileId, FileStatus to) throws SQLException {
         return update(c, fileId, to.predecessors(), to, null);
     }
