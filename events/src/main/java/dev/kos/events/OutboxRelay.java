@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
@@ -21,6 +22,8 @@ import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import javax.sql.DataSource;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -55,6 +58,8 @@ import org.postgresql.PGConnection;
  *       <td>rows read, sent and deleted per round (bounds memory)</td></tr>
  *   <tr><td>events.relay-max-backoff</td><td>--events-relay-max-backoff / KOS_EVENTS_RELAY_MAX_BACKOFF</td><td>5s</td>
  *       <td>longest pause between retries after a publish or database failure</td></tr>
+ *   <tr><td>events.files-partitions, ...</td><td colspan="3">the topic settings of {@link Topics}, used when the
+ *       relay creates missing topics</td></tr>
  * </table>
  */
 public final class OutboxRelay implements AutoCloseable {
@@ -69,13 +74,21 @@ public final class OutboxRelay implements AutoCloseable {
         Connection open() throws SQLException;
     }
 
-    /** How the relay polls, batches and backs off. */
-    public record Options(Duration poll, int batchSize, Duration maxBackoff) {
+    /**
+     * How the relay polls, batches and backs off, and the topics it makes sure exist (with
+     * their partitions and retention) before its first publish.
+     */
+    public record Options(Duration poll, int batchSize, Duration maxBackoff, Topics topics) {
         public Options {
             if (poll.isNegative() || poll.isZero() || batchSize < 1 || maxBackoff.compareTo(poll) < 0) {
                 throw new IllegalArgumentException("relay options need poll > 0, batch >= 1 and max backoff >= poll; got "
                         + poll + ", " + batchSize + ", " + maxBackoff);
             }
+            Objects.requireNonNull(topics, "topics");
+        }
+
+        public Options(Duration poll, int batchSize, Duration maxBackoff) {
+            this(poll, batchSize, maxBackoff, Topics.defaults());
         }
 
         public static Options defaults() {
@@ -85,7 +98,7 @@ public final class OutboxRelay implements AutoCloseable {
         public static Options fromSettings(Settings s) {
             Options d = defaults();
             return new Options(s.duration("events.relay-poll", d.poll()), s.integer("events.relay-batch", d.batchSize()),
-                    s.duration("events.relay-max-backoff", d.maxBackoff()));
+                    s.duration("events.relay-max-backoff", d.maxBackoff()), Topics.fromSettings(s));
         }
     }
 
@@ -93,6 +106,8 @@ public final class OutboxRelay implements AutoCloseable {
     private final DataSource reads;
     private final Supplier<Producer<String, byte[]>> producers;
     private final Options options;
+    private final Runnable topicSetup; // null: the caller manages topics
+    private boolean topicsReady;
     private final Thread thread;
     private final Object wake = new Object();
     private final AtomicLong published = new AtomicLong();
@@ -103,20 +118,31 @@ public final class OutboxRelay implements AutoCloseable {
     private Connection session;
 
     private OutboxRelay(ConnectionSource sessions, DataSource reads, Supplier<Producer<String, byte[]>> producers, Options options,
-                        String name) {
+                        Runnable topicSetup, String name) {
         this.sessions = sessions;
         this.reads = reads;
         this.producers = producers;
         this.options = options;
+        this.topicSetup = topicSetup;
         this.thread = new Thread(this::run, name);
         this.thread.setDaemon(true);
     }
 
-    /** A relay on the given database, publishing to the given Kafka cluster. */
+    /**
+     * A relay on the given database, publishing to the given Kafka cluster. Before its first
+     * publish it creates the kos topics that are missing ({@link Topics#ensureTopics}): a
+     * broker that auto-creates topics would otherwise make them with its own partitions and a
+     * 7-day retention, which would break replays.
+     */
     public static OutboxRelay start(Database db, String bootstrapServers, Options options) {
+        Runnable topicSetup = () -> {
+            try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
+                options.topics().ensureTopics(admin);
+            }
+        };
         return start(() -> DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password()), db.dataSource(),
                 () -> new KafkaProducer<>(producerConfig(bootstrapServers), new StringSerializer(), new ByteArraySerializer()),
-                options);
+                options, topicSetup);
     }
 
     /**
@@ -125,7 +151,12 @@ public final class OutboxRelay implements AutoCloseable {
      */
     public static OutboxRelay start(ConnectionSource sessions, DataSource reads, Supplier<Producer<String, byte[]>> producers,
                                     Options options) {
-        OutboxRelay relay = new OutboxRelay(sessions, reads, producers, options, "kos-outbox-relay");
+        return start(sessions, reads, producers, options, null);
+    }
+
+    private static OutboxRelay start(ConnectionSource sessions, DataSource reads, Supplier<Producer<String, byte[]>> producers,
+                                     Options options, Runnable topicSetup) {
+        OutboxRelay relay = new OutboxRelay(sessions, reads, producers, options, topicSetup, "kos-outbox-relay");
         relay.thread.start();
         return relay;
     }
@@ -183,6 +214,10 @@ public final class OutboxRelay implements AutoCloseable {
                 if (!ensureActive()) {
                     awaitWork();
                     continue;
+                }
+                if (!topicsReady && topicSetup != null) {
+                    topicSetup.run();
+                    topicsReady = true;
                 }
                 int sent = publishBatch();
                 backoff = Duration.ZERO;
