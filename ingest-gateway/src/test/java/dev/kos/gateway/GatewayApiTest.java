@@ -1,0 +1,370 @@
+package dev.kos.gateway;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Random;
+import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class GatewayApiTest {
+    private static final int CHUNK = GatewayHarness.CHUNK;
+    @TempDir
+    static Path dir;
+    static GatewayHarness h;
+    static final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    @BeforeAll
+    static void start() {
+        h = new GatewayHarness(dir, 3);
+        h.startPlacementStandIn();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        h.close();
+    }
+
+    static byte[] random(int size, long seed) {
+        byte[] b = new byte[size];
+        new Random(seed).nextBytes(b);
+        return b;
+    }
+
+    static String sha256(byte[] b) throws Exception {
+        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
+    }
+
+    static HttpResponse<String> uploadRaw(String name, byte[] body, String... headers) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(h.uri("/files?name=" + name))
+                .header("Content-Type", "application/octet-stream")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+        for (int i = 0; i < headers.length; i += 2) {
+            b.header(headers[i], headers[i + 1]);
+        }
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    static UUID idOf(HttpResponse<String> r) {
+        Matcher m = Pattern.compile("\"id\":\"([0-9a-f-]{36})\"").matcher(r.body());
+        assertTrue(m.find(), r.body());
+        return UUID.fromString(m.group(1));
+    }
+
+    static HttpResponse<byte[]> get(String path, String... headers) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(h.uri(path)).GET();
+        for (int i = 0; i < headers.length; i += 2) {
+            b.header(headers[i], headers[i + 1]);
+        }
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+    }
+
+    static void assertError(HttpResponse<String> r, int status, String code) {
+        assertEquals(status, r.statusCode(), r.body());
+        assertEquals("application/json", r.headers().firstValue("Content-Type").orElse(""));
+        String requestId = r.headers().firstValue("X-Request-Id").orElseThrow();
+        assertTrue(r.body().contains("\"status\":" + status), r.body());
+        assertTrue(r.body().contains("\"error\":\"" + code + "\""), r.body());
+        assertTrue(r.body().contains("\"message\":\""), r.body());
+        assertTrue(r.body().contains("\"request_id\":\"" + requestId + "\""), r.body());
+    }
+
+    @Test
+    void tenMiBRoundTripWithEventsAndMetadata() throws Exception {
+        byte[] data = random(10 * CHUNK, 1); // exactly 10 chunks: the body ends on a boundary
+        HttpResponse<String> up = uploadRaw("ten.bin", data, "X-Checksum-SHA256", sha256(data));
+        assertEquals(201, up.statusCode(), up.body());
+        UUID id = idOf(up);
+        assertEquals("/files/" + id, up.headers().firstValue("Location").orElseThrow());
+        assertTrue(up.body().contains("\"sha256\":\"" + sha256(data) + "\""));
+
+        HttpResponse<byte[]> down = get("/files/" + id);
+        assertEquals(200, down.statusCode());
+        assertEquals(sha256(data), sha256(down.body()));
+        assertEquals(String.valueOf(data.length), down.headers().firstValue("Content-Length").orElseThrow());
+        assertEquals("\"" + sha256(data) + "\"", down.headers().firstValue("ETag").orElseThrow());
+        assertTrue(down.headers().firstValue("Content-Disposition").orElseThrow().contains("filename=\"ten.bin\""));
+
+        HttpResponse<byte[]> notModified = get("/files/" + id, "If-None-Match", "\"" + sha256(data) + "\"");
+        assertEquals(304, notModified.statusCode());
+        assertEquals(0, notModified.body().length);
+
+        HttpResponse<Void> head = http.send(HttpRequest.newBuilder(h.uri("/files/" + id))
+                .method("HEAD", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.discarding());
+        assertEquals(200, head.statusCode());
+        assertEquals(String.valueOf(data.length), head.headers().firstValue("Content-Length").orElseThrow());
+
+        HttpResponse<byte[]> meta = get("/files/" + id + "/metadata");
+        String json = new String(meta.body(), StandardCharsets.UTF_8);
+        assertEquals(200, meta.statusCode());
+        assertTrue(json.contains("\"status\":\"completed\""), json);
+        assertEquals(10, json.split("\"chunk_id\"").length - 1, json);
+        assertTrue(json.contains("\"nodes\":[\"node-"), json);
+
+        List<String> events = h.outboxTypes(id);
+        assertEquals("upload_started", events.get(0));
+        assertEquals(10, events.stream().filter("chunk_stored"::equals).count());
+        assertEquals("upload_sealed", events.get(11), events.toString());
+    }
+
+    @Test
+    void multipartUploadWithFieldsAroundTheFile() throws Exception {
+        byte[] data = random(2 * CHUNK + 777, 2);
+        String boundary = "----kosBoundary7MA4YWxk";
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        body.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nhello\r\n").getBytes());
+        body.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"r\u00e9sum\u00e9.pdf\"\r\n"
+                + "Content-Type: application/pdf\r\n\r\n").getBytes(StandardCharsets.UTF_8));
+        body.writeBytes(data);
+        body.writeBytes(("\r\n--" + boundary + "\r\nContent-Disposition: form-data; name=\"after\"\r\n\r\nx\r\n--" + boundary
+                + "--\r\n").getBytes());
+        HttpResponse<String> up = http.send(HttpRequest.newBuilder(h.uri("/files"))
+                .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(201, up.statusCode(), up.body());
+        UUID id = idOf(up);
+        HttpResponse<byte[]> down = get("/files/" + id);
+        assertArrayEquals(data, down.body());
+        assertEquals("application/pdf", down.headers().firstValue("Content-Type").orElseThrow());
+        assertTrue(down.headers().firstValue("Content-Disposition").orElseThrow().contains("filename*=UTF-8''r%C3%A9sum%C3%A9.pdf"));
+    }
+
+    @Test
+    void emptyFileRoundTrips() throws Exception {
+        HttpResponse<String> up = uploadRaw("empty.txt", new byte[0]);
+        assertEquals(201, up.statusCode(), up.body());
+        HttpResponse<byte[]> down = get("/files/" + idOf(up));
+        assertEquals(200, down.statusCode());
+        assertEquals(0, down.body().length);
+    }
+
+    @Test
+    void rangesAtChunkBoundaries() throws Exception {
+        byte[] data = random(3 * CHUNK + 100, 3);
+        UUID id = idOf(uploadRaw("ranges.bin", data));
+        long[][] ranges = {
+                {CHUNK - 1, CHUNK - 1}, {CHUNK, CHUNK}, {CHUNK - 1, CHUNK}, {CHUNK - 10, 3L * CHUNK + 5},
+                {0, CHUNK - 1}, {2L * CHUNK, 3L * CHUNK - 1}, {3L * CHUNK, 3L * CHUNK + 99}};
+        for (long[] r : ranges) {
+            HttpResponse<byte[]> part = get("/files/" + id, "Range", "bytes=" + r[0] + "-" + r[1]);
+            assertEquals(206, part.statusCode());
+            assertEquals("bytes " + r[0] + "-" + r[1] + "/" + data.length, part.headers().firstValue("Content-Range").orElseThrow());
+            assertArrayEquals(Arrays.copyOfRange(data, (int) r[0], (int) r[1] + 1), part.body(), Arrays.toString(r));
+        }
+        HttpResponse<byte[]> suffix = get("/files/" + id, "Range", "bytes=-150");
+        assertArrayEquals(Arrays.copyOfRange(data, data.length - 150, data.length), suffix.body());
+        HttpResponse<byte[]> open = get("/files/" + id, "Range", "bytes=" + (3L * CHUNK) + "-");
+        assertArrayEquals(Arrays.copyOfRange(data, 3 * CHUNK, data.length), open.body());
+        HttpResponse<byte[]> unsatisfiable = get("/files/" + id, "Range", "bytes=" + data.length + "-");
+        assertEquals(416, unsatisfiable.statusCode());
+        assertEquals("bytes */" + data.length, unsatisfiable.headers().firstValue("Content-Range").orElseThrow());
+    }
+
+    @Test
+    void badRequestsAreJsonErrorsWithTheRequestId() throws Exception {
+        HttpResponse<String> noType = http.send(HttpRequest.newBuilder(h.uri("/files")).header("X-Request-Id", "client-id-42")
+                .POST(HttpRequest.BodyPublishers.ofString("x")).build(), HttpResponse.BodyHandlers.ofString());
+        assertError(noType, 400, "missing_content_type");
+        assertEquals("client-id-42", noType.headers().firstValue("X-Request-Id").orElseThrow());
+
+        assertError(http.send(HttpRequest.newBuilder(h.uri("/files")).header("Content-Type", "text/plain")
+                .POST(HttpRequest.BodyPublishers.ofString("x")).build(), HttpResponse.BodyHandlers.ofString()),
+                400, "unsupported_content_type");
+
+        String boundary = "b0undary";
+        String noFile = "--" + boundary + "\r\nContent-Disposition: form-data; name=\"other\"\r\n\r\nv\r\n--" + boundary + "--\r\n";
+        assertError(http.send(HttpRequest.newBuilder(h.uri("/files")).header("Content-Type", "multipart/form-data; boundary=" + boundary)
+                .POST(HttpRequest.BodyPublishers.ofString(noFile)).build(), HttpResponse.BodyHandlers.ofString()),
+                400, "missing_file_part");
+
+        String emptyName = "--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"\"\r\n\r\nv\r\n--" + boundary + "--\r\n";
+        assertError(http.send(HttpRequest.newBuilder(h.uri("/files")).header("Content-Type", "multipart/form-data; boundary=" + boundary)
+                .POST(HttpRequest.BodyPublishers.ofString(emptyName)).build(), HttpResponse.BodyHandlers.ofString()),
+                400, "missing_file_name");
+
+        assertError(http.send(HttpRequest.newBuilder(h.uri("/files")).header("Content-Type", "application/octet-stream")
+                .POST(HttpRequest.BodyPublishers.ofString("x")).build(), HttpResponse.BodyHandlers.ofString()),
+                400, "missing_file_name");
+
+        assertError(http.send(HttpRequest.newBuilder(h.uri("/files/not-a-uuid")).build(), HttpResponse.BodyHandlers.ofString()),
+                400, "malformed_id");
+        assertError(http.send(HttpRequest.newBuilder(h.uri("/files/" + UUID.randomUUID())).build(), HttpResponse.BodyHandlers.ofString()),
+                404, "file_not_found");
+        assertError(http.send(HttpRequest.newBuilder(h.uri("/no/such/route")).build(), HttpResponse.BodyHandlers.ofString()),
+                404, "not_found");
+        assertError(http.send(HttpRequest.newBuilder(h.uri("/files?per_page=0")).build(), HttpResponse.BodyHandlers.ofString()),
+                400, "bad_per_page");
+        assertError(http.send(HttpRequest.newBuilder(h.uri("/files?status=bogus")).build(), HttpResponse.BodyHandlers.ofString()),
+                400, "bad_status");
+        assertError(uploadRaw("x.bin", new byte[10], "X-Checksum-SHA256", "nonsense"), 400, "bad_checksum_header");
+    }
+
+    @Test
+    void checksumMismatchFailsTheUploadAndKeepsNothing() throws Exception {
+        byte[] data = random(CHUNK + 5, 4);
+        HttpResponse<String> up = uploadRaw("mismatch.bin", data, "X-Checksum-SHA256", sha256(new byte[] {1}));
+        assertError(up, 400, "checksum_mismatch");
+        UUID id = h.db.withConnection(c -> {
+            try (var rs = c.createStatement().executeQuery("SELECT file_id FROM files WHERE name = 'mismatch.bin'")) {
+                assertTrue(rs.next());
+                return rs.getObject(1, UUID.class);
+            }
+        });
+        assertEquals("failed", h.status(id));
+        assertEquals("upload_aborted", h.outboxTypes(id).getLast());
+        assertError(http.send(HttpRequest.newBuilder(h.uri("/files/" + id)).build(), HttpResponse.BodyHandlers.ofString()),
+                409, "file_not_completed");
+        // The chunks it stored are dropped from the nodes (best effort, asynchronously).
+        String prefix = ChunkIds.prefix(id);
+        assertTrue(GatewayHarness.await(Duration.ofSeconds(10), () -> h.nodes.values().stream().allMatch(n -> {
+            try (var s = h.clients.client("127.0.0.1:" + n.port()).list(prefix)) {
+                return s.findAny().isEmpty();
+            }
+        })), "orphan chunks were removed");
+    }
+
+    @Test
+    void tooLargeByContentLengthIsRefusedBeforeReading() throws Exception {
+        try (Socket s = new Socket("127.0.0.1", h.server.port())) {
+            s.setSoTimeout(5000);
+            OutputStream out = s.getOutputStream();
+            out.write(("POST /files?name=huge.bin HTTP/1.1\r\nHost: x\r\nContent-Type: application/octet-stream\r\n"
+                    + "Content-Length: " + (20L << 30) + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            String response = readHead(s.getInputStream());
+            assertTrue(response.startsWith("HTTP/1.1 413"), response);
+            assertTrue(response.toLowerCase().contains("x-request-id"), response);
+        }
+    }
+
+    @Test
+    void tooLargeWhileStreamingIsRefusedAtTheLimit() throws Exception {
+        long size = GatewayHarness.MAX_FILE + CHUNK;
+        InputStream body = new InputStream() {
+            long left = size;
+
+            @Override
+            public int read() {
+                return left-- > 0 ? 7 : -1;
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) {
+                if (left <= 0) {
+                    return -1;
+                }
+                int n = (int) Math.min(len, left);
+                Arrays.fill(b, off, off + n, (byte) 7);
+                left -= n;
+                return n;
+            }
+        };
+        HttpResponse<String> r;
+        try {
+            r = http.send(HttpRequest.newBuilder(h.uri("/files?name=stream.bin")).header("Content-Type", "application/octet-stream")
+                    .POST(HttpRequest.BodyPublishers.ofInputStream(() -> body)).build(), HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            // The server may close the connection while the client is still sending: also a refusal.
+            assertTrue(GatewayHarness.await(Duration.ofSeconds(5), () -> failedWithReason("stream.bin", "too_large")));
+            return;
+        }
+        assertError(r, 413, "too_large");
+        assertTrue(failedWithReason("stream.bin", "too_large"));
+    }
+
+    private static boolean failedWithReason(String name, String code) {
+        return h.db.withConnection(c -> {
+            try (var ps = c.prepareStatement("SELECT status, failure_reason FROM files WHERE name = ?")) {
+                ps.setString(1, name);
+                try (var rs = ps.executeQuery()) {
+                    return rs.next() && rs.getString(1).equals("failed") && rs.getString(2).startsWith(code);
+                }
+            }
+        });
+    }
+
+    static String readHead(InputStream in) throws IOException {
+        ByteArrayOutputStream head = new ByteArrayOutputStream();
+        int b;
+        while ((b = in.read()) >= 0) {
+            head.write(b);
+            String s = head.toString(StandardCharsets.US_ASCII);
+            if (s.endsWith("\r\n\r\n")) {
+                return s;
+            }
+        }
+        return head.toString(StandardCharsets.US_ASCII);
+    }
+
+    @Test
+    void listPagesAndDeleteHidesAtOnce() throws Exception {
+        UUID a = idOf(uploadRaw("list-a.txt", random(10, 5)));
+        UUID b = idOf(uploadRaw("list-b.txt", random(10, 6)));
+        HttpResponse<byte[]> page = get("/files?per_page=1&page=1&status=completed&sort=-created_at");
+        String json = new String(page.body(), StandardCharsets.UTF_8);
+        assertEquals(200, page.statusCode());
+        assertTrue(json.contains("\"id\":\"" + b + "\""), json);
+        assertTrue(json.contains("\"next\":\"/files?page=2&per_page=1&status=completed&sort=-created_at\""), json);
+        assertTrue(json.contains("\"prev\":null"), json);
+
+        HttpResponse<String> del = http.send(HttpRequest.newBuilder(h.uri("/files/" + a)).DELETE().build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(202, del.statusCode(), del.body());
+        assertEquals("deleting", h.status(a));
+        assertEquals("delete_requested", h.outboxTypes(a).getLast());
+        assertError(http.send(HttpRequest.newBuilder(h.uri("/files/" + a)).build(), HttpResponse.BodyHandlers.ofString()),
+                404, "file_not_found");
+        assertError(http.send(HttpRequest.newBuilder(h.uri("/files/" + a + "/metadata")).build(), HttpResponse.BodyHandlers.ofString()),
+                404, "file_not_found");
+        assertError(http.send(HttpRequest.newBuilder(h.uri("/files/" + a)).DELETE().build(), HttpResponse.BodyHandlers.ofString()),
+                404, "file_not_found");
+        String all = new String(get("/files?per_page=100").body(), StandardCharsets.UTF_8);
+        assertFalse(all.contains(a.toString()), all);
+        assertTrue(all.contains(b.toString()), all);
+    }
+
+    @Test
+    void healthReadyAndOpenApi() throws Exception {
+        HttpResponse<byte[]> health = get("/health");
+        assertEquals(200, health.statusCode());
+        assertTrue(health.headers().firstValue("X-Request-Id").isPresent());
+        HttpResponse<byte[]> ready = get("/ready");
+        String json = new String(ready.body(), StandardCharsets.UTF_8);
+        assertEquals(200, ready.statusCode(), json);
+        assertTrue(json.contains("\"postgresql\":{\"ready\":true"), json);
+        assertTrue(json.contains("\"active\":3"), json);
+        HttpResponse<byte[]> api = get("/openapi.yaml");
+        assertEquals(200, api.statusCode());
+        assertTrue(new String(api.body(), StandardCharsets.UTF_8).startsWith("openapi: 3"));
+    }
+
+    @Test
+    void requestIdIsGeneratedWhenAbsentAndUnique() throws Exception {
+        String first = get("/health").headers().firstValue("X-Request-Id").orElseThrow();
+        String second = get("/health").headers().firstValue("X-Request-Id").orElseThrow();
+        assertNotEquals(first, second);
+    }
+}
