@@ -1,9 +1,15 @@
 package dev.kos.events;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.protobuf.util.JsonFormat;
 import dev.kos.config.Logging;
+import dev.kos.config.Settings;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import dev.kos.embeddedkafka.EmbeddedKafkaBroker;
 import dev.kos.metadata.Database;
 import dev.kos.schemas.events.v1.ChunkStored;
@@ -18,6 +24,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -26,20 +33,23 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** The consumer loop against a real broker and PostgreSQL: retried effects, replays skipped. */
+/** Consumers against a real broker and PostgreSQL: the loop (retried effects, replays skipped) and the tail. */
 class EventConsumerLoopTest {
     static final Duration TIMEOUT = Duration.ofSeconds(30);
+    // Its own topic, so the loop sees only its own events whatever order the tests run in.
+    static final String LOOP_TOPIC = "loop-test.v1";
     static Database db;
     static EmbeddedKafkaBroker kafka;
 
     @BeforeAll
-    static void start() {
+    static void start() throws Exception {
         Logging.configure("test");
         kafka = EmbeddedKafkaBroker.start(null, 0);
         db = Database.embedded(null, 4, "t");
         db.migrate();
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
             Topics.defaults().ensureTopics(admin);
+            admin.createTopics(List.of(new NewTopic(LOOP_TOPIC, 2, (short) 1))).all().get();
         }
     }
 
@@ -83,8 +93,8 @@ class EventConsumerLoopTest {
             appliedSequences.add(e.getSequence());
         };
 
-        try (EventConsumerLoop loop = EventConsumerLoop.start(db, kafka.bootstrapServers(), "loop-test", List.of(Topics.FILES), countChunks)) {
-            publish(sent);
+        try (EventConsumerLoop loop = EventConsumerLoop.start(db, kafka.bootstrapServers(), "loop-test", List.of(LOOP_TOPIC), countChunks)) {
+            publish(LOOP_TOPIC, sent);
             Poll.until(TIMEOUT, () -> chunkCount(file) == 3, "three effects");
             assertEquals(List.of(1L, 2L, 3L), appliedSequences);
             assertEquals(3, loop.appliedCount());
@@ -95,21 +105,48 @@ class EventConsumerLoopTest {
         EventEnvelope fourth = events.chunkStored(file, ChunkStored.newBuilder().setChunkIndex(3).build()).setSequence(4).build();
         List<EventEnvelope> again = new ArrayList<>(sent);
         again.add(fourth);
-        try (EventConsumerLoop loop = EventConsumerLoop.start(db, kafka.bootstrapServers(), "loop-test", List.of(Topics.FILES), countChunks)) {
-            publish(again);
+        try (EventConsumerLoop loop = EventConsumerLoop.start(db, kafka.bootstrapServers(), "loop-test", List.of(LOOP_TOPIC), countChunks)) {
+            publish(LOOP_TOPIC, again);
             Poll.until(TIMEOUT, () -> chunkCount(file) == 4, "the fourth effect");
             assertEquals(1, loop.appliedCount(), "duplicates were skipped");
             assertEquals(List.of(1L, 2L, 3L, 4L), appliedSequences);
         }
     }
 
-    private static void publish(List<EventEnvelope> events) throws Exception {
+    @Test
+    void theTailPrintsOneJsonLinePerEventFromTheBeginning() throws Exception {
+        UUID file = UUID.randomUUID();
+        Events events = new Events("tail-test");
+        List<EventEnvelope> sent = List.of(
+                events.chunkStored(file, ChunkStored.newBuilder().setChunkId("a\"b").build()).setSequence(1).build(),
+                events.chunkStored(file, ChunkStored.newBuilder().setChunkId("c").build()).setSequence(2).build());
+        publish(Topics.FILES, sent);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        TailCommand tail = new TailCommand(Settings.of(new String[] {
+                "--kafka-bootstrap=" + kafka.bootstrapServers(), "--tail-from=beginning", "--tail-key=" + file, "--tail-max=2"}, Map.of()));
+        assertEquals(2, tail.run(new PrintStream(out, true, StandardCharsets.UTF_8), System.err));
+        List<String> lines = out.toString(StandardCharsets.UTF_8).lines().toList();
+        assertEquals(2, lines.size());
+        for (int i = 0; i < 2; i++) {
+            String line = lines.get(i);
+            assertTrue(line.startsWith("{\"topic\":\"kos.files.v1\""), line);
+            assertTrue(line.contains("\"key\":\"" + file + "\",\"type\":\"chunk_stored\""), line);
+            String event = line.substring(line.indexOf("\"event\":") + 8, line.length() - 1);
+            EventEnvelope.Builder parsed = EventEnvelope.newBuilder();
+            JsonFormat.parser().merge(event, parsed);
+            assertEquals(sent.get(i), parsed.build());
+        }
+        assertThrows(IllegalArgumentException.class,
+                () -> new TailCommand(Settings.of(new String[] {"--tail-from=yesterday"}, Map.of())));
+    }
+
+    private static void publish(String topic, List<EventEnvelope> events) throws Exception {
         try (EventSerde serde = new EventSerde();
              KafkaProducer<String, EventEnvelope> p = new KafkaProducer<>(Map.of(
                      ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
                      ProducerConfig.ACKS_CONFIG, "all"), new StringSerializer(), serde.serializer())) {
             for (EventEnvelope e : events) {
-                p.send(new ProducerRecord<>(Topics.FILES, e.getFileId(), e)).get();
+                p.send(new ProducerRecord<>(topic, e.getFileId(), e)).get();
             }
         }
     }
