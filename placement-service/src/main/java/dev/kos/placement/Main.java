@@ -1,0 +1,36 @@
+package dev.kos.placement;
+
+import dev.kos.config.Logging;
+import dev.kos.config.Settings;
+import dev.kos.events.OutboxRelay;
+import dev.kos.events.Topics;
+import dev.kos.metadata.Database;
+import java.util.concurrent.CountDownLatch;
+import java.util.logging.Logger;
+
+/** Starts the placement service; stops it cleanly on SIGTERM or Ctrl-C. */
+public final class Main {
+    private static final Logger LOG = Logger.getLogger(Main.class.getName());
+
+    private Main() {
+    }
+
+    public static void main(String[] args) throws InterruptedException {
+        Logging.configure("placement-service");
+        Settings settings = Settings.from(args);
+        PlacementConfig config = PlacementConfig.fromSettings(settings);
+        Database db = Database.fromSettings(settings, "placement");
+        // Every writer of the outbox runs a relay; one lock-holder publishes, the others stand by.
+        OutboxRelay relay = OutboxRelay.start(db, config.bootstrapServers(), OutboxRelay.Options.fromSettings(settings));
+        PlacementService service = PlacementService.start(config, db, Topics.fromSettings(settings));
+        LOG.info("placement-service started: kafka=" + config.bootstrapServers() + " state-dir=" + config.stateDir());
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            service.close();
+            relay.close();
+            db.close();
+            stopped.countDown();
+        }, "placement-shutdown"));
+        stopped.await();
+    }
+}

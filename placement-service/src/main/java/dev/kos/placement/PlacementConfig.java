@@ -1,0 +1,30 @@
+package dev.kos.placement;
+
+import dev.kos.config.Settings;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * Settings of the placement service.
+ *
+ * <table>
+ *   <caption>Settings (flag / environment / default)</caption>
+ *   <tr><td>--kafka-bootstrap / KOS_KAFKA_BOOTSTRAP</td><td>localhost:9092</td><td>the Kafka cluster</td></tr>
+ *   <tr><td>--placement-application-id / KOS_PLACEMENT_APPLICATION_ID</td><td>kos-placement</td>
+ *       <td>Kafka Streams application id (consumer group, internal topic prefix)</td></tr>
+ *   <tr><td>--placement-state-dir / KOS_PLACEMENT_STATE_DIR</td><td>./data/placement</td><td>Kafka Streams state (RocksDB)</td></tr>
+ *   <tr><td>--placement-commit-interval / KOS_PLACEMENT_COMMIT_INTERVAL</td><td>100ms</td>
+ *       <td>how often offsets and state commit (exactly-once transactions)</td></tr>
+ *   <tr><td>db.* , events.*</td><td></td><td>see Database and OutboxRelay</td></tr>
+ * </table>
+ */
+record PlacementConfig(String bootstrapServers, String applicationId, Path stateDir, Duration commitInterval) {
+
+    static PlacementConfig fromSettings(Settings s) {
+        return new PlacementConfig(
+                s.string("kafka.bootstrap", "localhost:9092"),
+                s.string("placement.application-id", "kos-placement"),
+                Path.of(s.string("placement.state-dir", "./data/placement")),
+                s.duration("placement.commit-interval", Duration.ofMillis(100)));
+    }
+}

@@ -1,0 +1,81 @@
+package dev.kos.placement;
+
+import dev.kos.events.Events;
+import dev.kos.events.Topics;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Properties;
+import java.util.logging.Logger;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+import dev.kos.metadata.Database;
+
+/**
+ * The running placement service: a Kafka Streams application that finalizes uploads.
+ *
+ * <p>Exactly-once processing keeps the progress store and the consumed offsets in step; the
+ * database effect is idempotent on its own, so a crash between the effect and the commit only
+ * repeats a harmless check. A processing error (the database down, say) replaces the stream
+ * thread, which resumes from the last committed offset: the event is retried, never skipped.
+ */
+public final class PlacementService implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(PlacementService.class.getName());
+    static final String PRODUCER = "placement-service";
+
+    private final KafkaStreams streams;
+
+    private PlacementService(KafkaStreams streams) {
+        this.streams = streams;
+    }
+
+    /** Creates the topics if needed and starts processing. */
+    public static PlacementService start(PlacementConfig config, Database db, Topics topics) {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers()))) {
+            topics.ensureTopics(admin);
+        }
+        UploadFinalizer finalizer = new MetadataFinalizer(db, new Events(PRODUCER));
+        KafkaStreams streams = new KafkaStreams(PlacementTopology.build(finalizer), streamsConfig(config));
+        streams.setUncaughtExceptionHandler(e -> {
+            LOG.warning("stream thread failed, replacing it (the event will be retried): " + e);
+            return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+        });
+        streams.start();
+        return new PlacementService(streams);
+    }
+
+    static Properties streamsConfig(PlacementConfig config) {
+        Properties p = new Properties();
+        p.put(StreamsConfig.APPLICATION_ID_CONFIG, config.applicationId());
+        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+        p.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir().toAbsolutePath().toString());
+        p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, (int) config.commitInterval().toMillis());
+        p.put(StreamsConfig.DEFAULT_KEY_SERDE_CLASS_CONFIG, Serdes.StringSerde.class);
+        p.put(StreamsConfig.DEFAULT_VALUE_SERDE_CLASS_CONFIG, Serdes.ByteArraySerde.class);
+        // An undecodable record cannot be finalized by retrying it; log it and go on.
+        p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndContinueExceptionHandler.class);
+        p.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
+        // Single-broker development clusters: internal topics cannot have more replicas than brokers.
+        p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, -1);
+        return p;
+    }
+
+    public KafkaStreams.State state() {
+        return streams.state();
+    }
+
+    public boolean isRunning() {
+        return streams.state() == KafkaStreams.State.RUNNING;
+    }
+
+    @Override
+    public void close() {
+        streams.close(Duration.ofSeconds(30));
+    }
+}
