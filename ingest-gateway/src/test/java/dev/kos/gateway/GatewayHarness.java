@@ -65,7 +65,11 @@ final class GatewayHarness implements AutoCloseable {
     }
 
     StorageNodeServer startNode(String id, int port) {
-        StorageNodeConfig c = new StorageNodeConfig(id, dataRoot.resolve(id), port, null, 0, Duration.ofSeconds(2),
+        return startNode(id, port, 0);
+    }
+
+    StorageNodeServer startNode(String id, int port, long reserveBytes) {
+        StorageNodeConfig c = new StorageNodeConfig(id, dataRoot.resolve(id), port, null, reserveBytes, Duration.ofSeconds(2),
                 "127.0.0.1", StorageNodeConfig.DEFAULT_MAX_CHUNK_BYTES);
         StorageNodeServer node = StorageNodeServer.start(c);
         nodes.put(id, node);

@@ -1,0 +1,177 @@
+package dev.kos.gateway;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kos.ring.HashRing;
+import dev.kos.ring.RingNode;
+import dev.kos.storagenode.StorageNodeServer;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Storage nodes dying, filling up or vanishing, and clients stalling. */
+class GatewayFaultTest {
+    private static final int CHUNK = GatewayHarness.CHUNK;
+    @TempDir
+    Path dir;
+    GatewayHarness h;
+    final HttpClient http = HttpClient.newHttpClient();
+
+    @BeforeEach
+    void start() {
+        h = new GatewayHarness(dir, 3);
+        h.startPlacementStandIn();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        h.close();
+    }
+
+    private Optional<UUID> fileNamed(String name) {
+        return h.db.withConnection(c -> {
+            try (var ps = c.prepareStatement("SELECT file_id FROM files WHERE name = ?")) {
+                ps.setString(1, name);
+                try (var rs = ps.executeQuery()) {
+                    return rs.next() ? Optional.of(rs.getObject(1, UUID.class)) : Optional.<UUID>empty();
+                }
+            }
+        });
+    }
+
+    private String nodeOfChunk(UUID fileId, int index) {
+        return h.db.withConnection(c -> {
+            try (var ps = c.prepareStatement("SELECT l.node_id FROM chunks k JOIN chunk_locations l USING (chunk_id) "
+                    + "WHERE k.file_id = ? AND k.chunk_index = ?")) {
+                ps.setObject(1, fileId);
+                ps.setInt(2, index);
+                try (var rs = ps.executeQuery()) {
+                    assertTrue(rs.next());
+                    return rs.getString(1);
+                }
+            }
+        });
+    }
+
+    @Test
+    void nodeKilledMidUploadCostsOneChunkRetry() throws Exception {
+        int chunks = 12;
+        int killAtChunk = 8;
+        byte[] data = GatewayApiTest.random(chunks * CHUNK, 11);
+        AtomicReference<String> killed = new AtomicReference<>();
+        AtomicReference<Integer> killedPort = new AtomicReference<>();
+        // Feeds the body; once 3 chunks are through it kills the node that owns chunk 8.
+        InputStream body = new InputStream() {
+            int pos;
+
+            @Override
+            public int read() {
+                throw new UnsupportedOperationException();
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) {
+                if (pos >= data.length) {
+                    return -1;
+                }
+                if (killed.get() == null && pos >= 3 * CHUNK) {
+                    // The client reads ahead of the server: wait until the gateway created the file.
+                    assertTrue(GatewayHarness.await(Duration.ofSeconds(10), () -> fileNamed("killed.bin").isPresent()));
+                    UUID id = fileNamed("killed.bin").orElseThrow();
+                    RingNode owner = h.ring.get().preferenceList(ChunkIds.of(id, killAtChunk), 1).getFirst();
+                    StorageNodeServer node = h.nodes.get(owner.nodeId());
+                    killedPort.set(node.port());
+                    node.close();
+                    killed.set(owner.nodeId());
+                }
+                int n = Math.min(len, Math.min(64 * 1024, data.length - pos));
+                System.arraycopy(data, pos, b, off, n);
+                pos += n;
+                return n;
+            }
+        };
+        HttpResponse<String> up = http.send(HttpRequest.newBuilder(h.uri("/files?name=killed.bin"))
+                .header("Content-Type", "application/octet-stream")
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> body)).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(201, up.statusCode(), up.body());
+        UUID id = GatewayApiTest.idOf(up);
+        assertTrue(killed.get() != null, "the node was killed during the upload");
+        assertNotEquals(killed.get(), nodeOfChunk(id, killAtChunk), "chunk 8 went to the next node of the ring");
+        assertEquals(chunks, h.outboxTypes(id).stream().filter("chunk_stored"::equals).count());
+
+        // Bring the node back on its address: chunks stored before the kill are readable again.
+        StorageNodeServer back = h.startNode(killed.get(), killedPort.get());
+        assertTrue(GatewayHarness.await(Duration.ofSeconds(15), () -> {
+            try {
+                h.clients.client("127.0.0.1:" + back.port()).health();
+                return true;
+            } catch (RuntimeException e) {
+                return false;
+            }
+        }));
+        HttpResponse<byte[]> down = http.send(HttpRequest.newBuilder(h.uri("/files/" + id)).build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        assertEquals(200, down.statusCode());
+        assertEquals(GatewayApiTest.sha256(data), GatewayApiTest.sha256(down.body()));
+    }
+
+    @Test
+    void noActiveNodeIs503AndTheFileFails() throws Exception {
+        h.ring.set(HashRing.empty());
+        HttpResponse<String> up = upload(h, "nonode.bin", new byte[1000]);
+        GatewayApiTest.assertError(up, 503, "no_storage_nodes");
+        assertEquals("failed", h.status(fileNamed("nonode.bin").orElseThrow()));
+        HttpResponse<String> ready = http.send(HttpRequest.newBuilder(h.uri("/ready")).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(503, ready.statusCode());
+        assertTrue(ready.body().contains("\"state\":\"no_active_nodes\""), ready.body());
+    }
+
+    @Test
+    void everyCandidateFullIs507() throws Exception {
+        StorageNodeServer full1 = h.startNode("full-1", 0, Long.MAX_VALUE / 4);
+        StorageNodeServer full2 = h.startNode("full-2", 0, Long.MAX_VALUE / 4);
+        h.ring.set(HashRing.of(99, List.of(RingNode.of("full-1", "127.0.0.1:" + full1.port()),
+                RingNode.of("full-2", "127.0.0.1:" + full2.port()))));
+        HttpResponse<String> up = upload(h, "full.bin", new byte[1000]);
+        GatewayApiTest.assertError(up, 507, "storage_full");
+        assertEquals("failed", h.status(fileNamed("full.bin").orElseThrow()));
+    }
+
+    @Test
+    void stalledClientFailsTheUploadAfterTheIdleTimeout() throws Exception {
+        try (Socket s = new Socket("127.0.0.1", h.server.port())) {
+            OutputStream out = s.getOutputStream();
+            out.write(("POST /files?name=stalled.bin HTTP/1.1\r\nHost: x\r\nContent-Type: application/octet-stream\r\n"
+                    + "Content-Length: " + (5 * CHUNK) + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.write(new byte[CHUNK + 10]);
+            out.flush();
+            // Then nothing: the gateway's idle timeout (2 s in the harness) must end the upload.
+            assertTrue(GatewayHarness.await(Duration.ofSeconds(15),
+                    () -> fileNamed("stalled.bin").map(id -> "failed".equals(h.status(id))).orElse(false)));
+            UUID id = fileNamed("stalled.bin").orElseThrow();
+            assertEquals("upload_aborted", h.outboxTypes(id).getLast());
+        }
+    }
+
+    private HttpResponse<String> upload(GatewayHarness harness, String name, byte[] body) throws Exception {
+        return http.send(HttpRequest.newBuilder(harness.uri("/files?name=" + name))
+                .header("Content-Type", "application/octet-stream")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+}
