@@ -39,6 +39,9 @@ public final class Main {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             LOG.info("stopping kafka broker");
             broker.close();
+            // The JDK resets java.util.logging in its own shutdown hook, racing this one, so the
+            // broker's "stopped" log line may be lost: say it on stderr directly.
+            System.err.println("kafka broker " + broker.bootstrapServers() + " stopped");
             stopped.countDown();
         }, "kafka-shutdown"));
         System.out.println("KAFKA_BOOTSTRAP_SERVERS=" + broker.bootstrapServers());
