@@ -1,0 +1,243 @@
+package dev.kos.placement;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.ByteString;
+import dev.kos.embeddedkafka.EmbeddedKafkaBroker;
+import dev.kos.events.EventSerde;
+import dev.kos.events.Events;
+import dev.kos.events.OutboxRelay;
+import dev.kos.events.OutboxWriter;
+import dev.kos.events.Topics;
+import dev.kos.metadata.ChunkRepository;
+import dev.kos.metadata.Database;
+import dev.kos.metadata.FileRepository;
+import dev.kos.metadata.FileStatus;
+import dev.kos.metadata.NewFile;
+import dev.kos.schemas.events.v1.ChunkChecksum;
+import dev.kos.schemas.events.v1.ChunkStored;
+import dev.kos.schemas.events.v1.EventEnvelope;
+import dev.kos.schemas.events.v1.UploadSealed;
+import dev.kos.schemas.events.v1.UploadStarted;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.function.BooleanSupplier;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ListOffsetsResult;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The placement service against a real KRaft broker and a real PostgreSQL: uploads written the
+ * way the gateway writes them (metadata and outbox in one transaction) are finalized; replayed,
+ * duplicated and reordered events change nothing; a checksum that does not match fails the upload.
+ */
+class PlacementServiceTest {
+    static final String APP = "placement-test";
+    static EmbeddedKafkaBroker kafka;
+    static Database db;
+    static OutboxRelay relay;
+    static PlacementService placement;
+    static final FileRepository files = new FileRepository();
+    static final ChunkRepository chunks = new ChunkRepository();
+    static final Events events = new Events("test-gateway");
+
+    @TempDir
+    static Path stateDir;
+
+    @BeforeAll
+    static void start() {
+        kafka = EmbeddedKafkaBroker.start(null, 0);
+        db = Database.embedded(null, 8, "placement-test");
+        db.migrate();
+        db.inTransaction(c -> c.createStatement().executeUpdate(
+                "INSERT INTO storage_nodes (node_id, address) VALUES ('n1', 'localhost:1')"));
+        relay = OutboxRelay.start(db, kafka.bootstrapServers(),
+                new OutboxRelay.Options(Duration.ofMillis(20), 500, Duration.ofSeconds(1)));
+        placement = PlacementService.start(new PlacementConfig(kafka.bootstrapServers(), APP, stateDir,
+                Duration.ofMillis(50)), db, Topics.defaults());
+    }
+
+    @AfterAll
+    static void stop() {
+        placement.close();
+        relay.close();
+        db.close();
+        kafka.close();
+    }
+
+    /** Writes an upload as the gateway does; chunk i's reported CRC is crcs[i] (the recorded one is i + 1000). */
+    static UUID upload(int chunkCount, int... reportedCrcs) {
+        NewFile nf = NewFile.of("f.bin", "application/octet-stream", Optional.empty(), 100);
+        UUID id = nf.fileId();
+        db.inTransaction(c -> {
+            files.create(c, nf);
+            files.startUpload(c, id);
+            OutboxWriter.append(c, events.uploadStarted(id, UploadStarted.newBuilder()
+                    .setName("f.bin").setChunkSize(100).setDeclaredSize(-1).build()));
+            return null;
+        });
+        for (int i = 0; i < chunkCount; i++) {
+            int index = i;
+            int recorded = i + 1000;
+            int reported = reportedCrcs.length > i ? reportedCrcs[i] : recorded;
+            String chunkId = id.toString().replace("-", "") + "-" + index;
+            db.inTransaction(c -> {
+                chunks.addChunk(c, id, index, chunkId, 100, recorded, "n1");
+                OutboxWriter.append(c, events.chunkStored(id, ChunkStored.newBuilder()
+                        .setChunkIndex(index).setChunkId(chunkId).setSize(100)
+                        .setChecksum(ChunkChecksum.newBuilder().setAlgorithm("CRC32C")
+                                .setValue(ByteString.copyFrom(ByteBuffer.allocate(4).putInt(reported).array())))
+                        .addNodeIds("n1").build()));
+                return null;
+            });
+        }
+        String sha = "0f".repeat(32);
+        db.inTransaction(c -> {
+            files.seal(c, id, chunkCount * 100L, sha, chunkCount);
+            OutboxWriter.append(c, events.uploadSealed(id, UploadSealed.newBuilder()
+                    .setSize(chunkCount * 100L).setSha256(sha).setChunkCount(chunkCount).build()));
+            return null;
+        });
+        return id;
+    }
+
+    static void await(String what, Duration timeout, BooleanSupplier condition) {
+        Instant deadline = Instant.now().plus(timeout);
+        while (!condition.getAsBoolean()) {
+            if (Instant.now().isAfter(deadline)) {
+                throw new AssertionError("timed out after " + timeout.toSeconds() + " s waiting for: " + what);
+            }
+            Thread.onSpinWait();
+            try {
+                Thread.sleep(20); // poll interval inside a deadline loop
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            }
+        }
+    }
+
+    static FileStatus status(UUID id) {
+        return files.find(db, id).orElseThrow().status();
+    }
+
+    /** Every event on the files topic for this file, from the beginning. */
+    static List<EventEnvelope> eventsOf(UUID id) {
+        Map<String, Object> cfg = new HashMap<>();
+        cfg.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        cfg.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        List<EventEnvelope> out = new ArrayList<>();
+        try (KafkaConsumer<String, EventEnvelope> consumer = new KafkaConsumer<>(cfg, new StringDeserializer(),
+                new EventSerde().deserializer())) {
+            List<TopicPartition> parts = consumer.partitionsFor(Topics.FILES).stream()
+                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+            consumer.assign(parts);
+            consumer.seekToBeginning(parts);
+            Map<TopicPartition, Long> end = consumer.endOffsets(parts);
+            while (parts.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
+                for (ConsumerRecord<String, EventEnvelope> r : consumer.poll(Duration.ofMillis(200))) {
+                    if (r.key().equals(id.toString())) {
+                        out.add(r.value());
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    /** True once the placement service has committed offsets up to the end of the files topic. */
+    static boolean caughtUp() {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
+            Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(APP)
+                    .partitionsToOffsetAndMetadata().get();
+            Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+            for (int p = 0; p < Topics.defaults().newTopics().get(0).numPartitions(); p++) {
+                latest.put(new TopicPartition(Topics.FILES, p), OffsetSpec.latest());
+            }
+            Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> ends = admin.listOffsets(latest).all().get();
+            return ends.entrySet().stream().allMatch(e -> e.getValue().offset() == 0
+                    || (committed.get(e.getKey()) != null && committed.get(e.getKey()).offset() >= e.getValue().offset()));
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    static long count(List<EventEnvelope> es, EventEnvelope.PayloadCase type) {
+        return es.stream().filter(e -> e.getPayloadCase() == type).count();
+    }
+
+    @Test
+    void aSealedUploadWithEveryChunkStoredIsCompletedAndAnnounced() {
+        UUID id = upload(3);
+        await("file completed", Duration.ofSeconds(60), () -> status(id) == FileStatus.COMPLETED);
+        await("file_completed published", Duration.ofSeconds(30),
+                () -> count(eventsOf(id), EventEnvelope.PayloadCase.FILE_COMPLETED) == 1);
+        List<EventEnvelope> es = eventsOf(id);
+        for (int i = 1; i < es.size(); i++) {
+            assertTrue(es.get(i).getSequence() > es.get(i - 1).getSequence(), "per-file sequence must increase: " + es);
+        }
+    }
+
+    @Test
+    void replayedDuplicatedAndReorderedEventsChangeNothing() throws Exception {
+        UUID id = upload(4);
+        await("file completed", Duration.ofSeconds(60), () -> status(id) == FileStatus.COMPLETED);
+        await("file_completed published", Duration.ofSeconds(30),
+                () -> count(eventsOf(id), EventEnvelope.PayloadCase.FILE_COMPLETED) == 1);
+        long seqBefore = files.find(db, id).orElseThrow().eventSeq();
+
+        // Re-publish every event of the file twice, the second time in reverse order.
+        List<EventEnvelope> original = eventsOf(id);
+        List<EventEnvelope> replay = new ArrayList<>(original);
+        List<EventEnvelope> reversed = new ArrayList<>(original);
+        Collections.reverse(reversed);
+        replay.addAll(reversed);
+        Map<String, Object> cfg = Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        try (KafkaProducer<String, EventEnvelope> producer = new KafkaProducer<>(cfg, new StringSerializer(),
+                new EventSerde().serializer())) {
+            for (EventEnvelope e : replay) {
+                producer.send(new ProducerRecord<>(Topics.FILES, id.toString(), e)).get();
+            }
+        }
+        await("placement caught up with the replay", Duration.ofSeconds(60), PlacementServiceTest::caughtUp);
+
+        assertEquals(FileStatus.COMPLETED, status(id));
+        assertEquals(seqBefore, files.find(db, id).orElseThrow().eventSeq(), "no new event was written for the file");
+        assertEquals(1 + 2, count(eventsOf(id), EventEnvelope.PayloadCase.FILE_COMPLETED),
+                "only the original file_completed and its two replayed copies: the service emitted none");
+    }
+
+    @Test
+    void aChunkWhoseReportedChecksumDiffersFailsTheUpload() {
+        UUID id = upload(2, 1000, 0xBAD);
+        await("file failed", Duration.ofSeconds(60), () -> status(id) == FileStatus.FAILED);
+        assertTrue(files.find(db, id).orElseThrow().failureReason().orElse("").contains("chunk 1"));
+        await("upload_aborted published", Duration.ofSeconds(30),
+                () -> count(eventsOf(id), EventEnvelope.PayloadCase.UPLOAD_ABORTED) == 1);
+        assertEquals(0, count(eventsOf(id), EventEnvelope.PayloadCase.FILE_COMPLETED));
+    }
+}
