@@ -9,6 +9,9 @@ public interface ChunkOutput extends Closeable {
     /** Writes all of {@code src} (position to limit), or throws. */
     void write(ByteBuffer src) throws IOException;
 
-    /** Makes the written bytes durable (fsync). */
+    /**
+     * Makes the written bytes durable (fsync). May run on another thread while {@link #write}
+     * continues (early write-back of a large chunk).
+     */
     void sync() throws IOException;
 }

@@ -1,6 +1,13 @@
 package dev.kos.storagenode;
 
+import dev.kos.schemas.storage.v1.PutChunkRequest;
+import dev.kos.schemas.storage.v1.PutChunkResponse;
+import dev.kos.schemas.storage.v1.StorageNodeGrpc;
+import io.grpc.MethodDescriptor;
 import io.grpc.Server;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerMethodDefinition;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -54,7 +61,7 @@ public final class StorageNodeServer implements AutoCloseable {
             Server server = NettyServerBuilder.forAddress(new InetSocketAddress(c.bindAddress(), c.port()))
                     .executor(executor)
                     .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
-                    .addService(service)
+                    .addService(withAliasingPuts(service))
                     .build()
                     .start();
             // With port 0 the advertised address is known only once bound.
@@ -67,6 +74,25 @@ public final class StorageNodeServer implements AutoCloseable {
             throw new IllegalStateException("storage node " + c.nodeId() + " cannot listen on " + c.bindAddress()
                     + ":" + c.port() + ": " + e.getMessage(), e);
         }
+    }
+
+    /** The service with PutChunk frames parsed without a copy (see {@link AliasingMarshaller}). */
+    @SuppressWarnings("unchecked")
+    private static ServerServiceDefinition withAliasingPuts(StorageNodeService service) {
+        MethodDescriptor<PutChunkRequest, PutChunkResponse> put = StorageNodeGrpc.getPutChunkMethod().toBuilder()
+                .setRequestMarshaller(new AliasingMarshaller<>(PutChunkRequest.getDefaultInstance(),
+                        MAX_INBOUND_MESSAGE_BYTES))
+                .build();
+        ServerServiceDefinition standard = service.bindService();
+        ServerServiceDefinition.Builder b = ServerServiceDefinition.builder(StorageNodeGrpc.SERVICE_NAME);
+        for (ServerMethodDefinition<?, ?> m : standard.getMethods()) {
+            if (m.getMethodDescriptor().getFullMethodName().equals(put.getFullMethodName())) {
+                b.addMethod(put, (ServerCallHandler<PutChunkRequest, PutChunkResponse>) m.getServerCallHandler());
+            } else {
+                b.addMethod(m);
+            }
+        }
+        return b.build();
     }
 
     public int port() {

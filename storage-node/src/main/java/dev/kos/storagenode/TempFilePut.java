@@ -4,11 +4,18 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * A put of a chunk this node does not hold: bytes go to a temporary file, checksummed in the
  * same loop; finish appends the block table and trailer, fsyncs, verifies, then hands the file
  * to {@link ChunkStore#commit} for the atomic rename.
+ *
+ * <p>Write-back is started early: every {@link #FLUSH_EVERY} bytes a background fdatasync
+ * pushes what is written so far to the disk while the next frames keep arriving. Otherwise a
+ * large chunk sits in the page cache until the final fsync and the put costs network time plus
+ * disk time instead of the larger of the two (what RocksDB's bytes_per_sync does, for the same
+ * reason).
  */
 final class TempFilePut implements ChunkPut {
     private final ChunkStore store;
@@ -20,6 +27,10 @@ final class TempFilePut implements ChunkPut {
     private final ChunkOutput out;
     private final ChunkDigest digest;
     private boolean ended;
+    private long unflushed;
+    private CompletableFuture<Void> flushing = CompletableFuture.completedFuture(null);
+
+    static final long FLUSH_EVERY = 32L << 20;
 
     TempFilePut(ChunkStore store, ChunkId id, long length, ChunkChecksum declared,
             SpaceAccountant.Reservation reservation, Path temp, ChunkOutput out) {
@@ -51,6 +62,12 @@ final class TempFilePut implements ChunkPut {
             PutCheck.notTooMany(id, digest.bytes(), n, length);
             digest.update(data);
             out.write(data.duplicate());
+            unflushed += n;
+            if (unflushed >= FLUSH_EVERY && flushing.isDone()) {
+                awaitFlush();
+                unflushed = 0;
+                flushing = CompletableFuture.runAsync(this::syncQuietly, FLUSHER);
+            }
         } catch (IOException e) {
             abort();
             throw store.writeFailure(id, digest.bytes(), e);
@@ -71,6 +88,7 @@ final class TempFilePut implements ChunkPut {
             ChunkFooter footer = new ChunkFooter(length, ChunkStore.BLOCK_SIZE, System.currentTimeMillis(),
                     digest.wholeCrc32c(), declared);
             out.write(footer.encodeTableAndTrailer(digest.blockCrcs()));
+            awaitFlush();
             out.sync();
             out.close();
             PutResult r = store.commit(id, temp, footer);
@@ -104,6 +122,29 @@ final class TempFilePut implements ChunkPut {
             store.log().warning("chunk " + id + ": cannot remove temp file " + temp + ": " + e);
         }
         reservation.close();
+    }
+
+    private static final java.util.concurrent.Executor FLUSHER =
+            r -> Thread.ofVirtual().name("chunk-flush").start(r);
+
+    private void syncQuietly() {
+        try {
+            out.sync();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** Waits for the background flush; its failure is this put's failure. */
+    private void awaitFlush() throws IOException {
+        try {
+            flushing.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            if (e.getCause() instanceof java.io.UncheckedIOException u) {
+                throw u.getCause();
+            }
+            throw new IOException("background flush failed", e.getCause());
+        }
     }
 
     private void ensureOpen() {
