@@ -17,7 +17,8 @@ import java.util.Set;
 /**
  * SQL on storage_nodes and ring_state.
  *
- * <p>Every status change bumps ring_state.epoch in the same transaction. The methods that take a
+ * <p>Every status change bumps ring_state.epoch and writes its events (node joined or left,
+ * ring changed: see {@link MembershipEvents}) to the outbox, in the same transaction. The methods that take a
  * {@link Connection} must run inside a transaction (auto-commit off; {@link Database#inTransaction})
  * so a caller can add its own writes (an outbox event) to the change; the others open one.
  *
@@ -32,6 +33,7 @@ public final class NodeRepository {
     private static final String SILENT = "last_heartbeat < now() - ? * interval '1 millisecond'";
 
     private final Database db;
+    private final MembershipEvents announcer = new MembershipEvents();
 
     public NodeRepository(Database db) {
         this.db = Objects.requireNonNull(db, "db");
@@ -63,7 +65,9 @@ public final class NodeRepository {
                     identity.nodeId(), identity.address(), report.capacityBytes(), report.freeBytes(),
                     report.chunkCount(), identity.virtualNodes());
             long next = bumpEpoch(c);
-            return new Registration(node, Optional.of(new MembershipChange(node.nodeId(), node.address(), null, NodeStatus.ACTIVE, next)));
+            MembershipChange change = new MembershipChange(node.nodeId(), node.address(), null, NodeStatus.ACTIVE, next);
+            announcer.announce(c, List.of(change), ringMembers(c), this);
+            return new Registration(node, Optional.of(change));
         }
         StorageNode old = before.get();
         NodeStatus status = old.status() == NodeStatus.INACTIVE ? NodeStatus.ACTIVE : old.status();
@@ -79,7 +83,9 @@ public final class NodeRepository {
             return new Registration(node, Optional.empty());
         }
         long next = bumpEpoch(c);
-        return new Registration(node, Optional.of(new MembershipChange(node.nodeId(), node.address(), old.status(), status, next)));
+        MembershipChange change = new MembershipChange(node.nodeId(), node.address(), old.status(), status, next);
+        announcer.announce(c, List.of(change), ringMembers(c), this);
+        return new Registration(node, Optional.of(change));
     }
 
     public Optional<NodeStatus> heartbeat(String nodeId, NodeReport report) {
@@ -144,9 +150,11 @@ public final class NodeRepository {
             return List.of();
         }
         long epoch = bumpEpoch(c);
-        return silent.stream()
+        List<MembershipChange> changes = silent.stream()
                 .map(n -> new MembershipChange(n.nodeId(), n.address(), NodeStatus.ACTIVE, NodeStatus.INACTIVE, epoch))
                 .toList();
+        announcer.announce(c, changes, ringMembers(c), this);
+        return changes;
     }
 
     // ---- operator actions ------------------------------------------------------------------
@@ -288,7 +296,9 @@ public final class NodeRepository {
             ps.setString(2, node.nodeId());
             ps.executeUpdate();
         }
-        return new MembershipChange(node.nodeId(), node.address(), node.status(), to, bumpEpoch(c));
+        MembershipChange change = new MembershipChange(node.nodeId(), node.address(), node.status(), to, bumpEpoch(c));
+        announcer.announce(c, List.of(change), ringMembers(c), this);
+        return change;
     }
 
     private static long lockEpoch(Connection c) throws SQLException {

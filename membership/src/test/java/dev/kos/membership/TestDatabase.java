@@ -28,6 +28,7 @@ final class TestDatabase {
         Database d = get();
         d.inTransaction(c -> {
             try (Statement s = c.createStatement()) {
+                s.executeUpdate("DELETE FROM outbox");
                 s.executeUpdate("DELETE FROM storage_nodes");
                 s.executeUpdate("UPDATE ring_state SET epoch = 0, changed_at = now()");
             }

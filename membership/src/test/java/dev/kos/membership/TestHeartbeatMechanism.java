@@ -92,7 +92,9 @@ class TestHeartbeatMechanism {
                 s.execute("DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'kos_node') THEN "
                         + "CREATE ROLE kos_node LOGIN PASSWORD 'pw'; END IF; END $$");
                 s.execute("ALTER ROLE kos_node LOGIN");
-                s.execute("GRANT SELECT, INSERT, UPDATE ON storage_nodes, ring_state TO kos_node");
+                // A node writes its membership events to the outbox in the transaction that registers it.
+                s.execute("GRANT SELECT, INSERT, UPDATE ON storage_nodes, ring_state, outbox TO kos_node");
+                s.execute("GRANT USAGE ON SEQUENCE outbox_id_seq TO kos_node");
             }
             return null;
         });
