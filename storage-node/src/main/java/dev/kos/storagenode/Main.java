@@ -2,11 +2,20 @@ package dev.kos.storagenode;
 
 import dev.kos.config.Logging;
 import dev.kos.config.Settings;
+import dev.kos.membership.MembershipConfig;
+import dev.kos.membership.NodeHeartbeater;
+import dev.kos.membership.NodeIdentity;
+import dev.kos.membership.NodeReport;
+import dev.kos.membership.NodeRepository;
+import dev.kos.metadata.Database;
+import java.util.Optional;
 import java.util.logging.Logger;
 
 /**
  * Runs one storage node until SIGTERM or Ctrl-C, then drains it. Settings: see
- * {@link StorageNodeConfig}.
+ * {@link StorageNodeConfig}; with {@code db.url} (KOS_DB_URL) set, the node also registers in
+ * the metadata database and heartbeats there (membership.* settings, see MembershipConfig), which
+ * is how it joins the ring. Without it the node serves alone, outside any ring (tests, tools).
  */
 public final class Main {
     private static final Logger LOG = Logger.getLogger(Main.class.getName());
@@ -16,9 +25,13 @@ public final class Main {
 
     public static void main(String[] args) throws InterruptedException {
         Logging.configure("storage-node");
+        Settings settings;
         StorageNodeConfig config;
+        MembershipConfig membership;
         try {
-            config = StorageNodeConfig.fromSettings(Settings.from(args));
+            settings = Settings.from(args);
+            config = StorageNodeConfig.fromSettings(settings);
+            membership = MembershipConfig.fromSettings(settings);
         } catch (IllegalArgumentException e) {
             System.err.println("storage-node: " + e.getMessage());
             System.exit(2);
@@ -27,7 +40,34 @@ public final class Main {
         StorageNodeServer node = StorageNodeServer.start(config);
         LOG.info("storage node " + node.nodeId() + " serving on port " + node.port() + " (advertised as "
                 + node.advertisedAddress() + "), data dir " + node.dataDir());
-        Runtime.getRuntime().addShutdownHook(new Thread(node::close, "storage-node-shutdown"));
+
+        Optional<String> dbUrl = settings.optional("db.url");
+        Database db = null;
+        NodeHeartbeater heartbeater = null;
+        if (dbUrl.isPresent()) {
+            // Two connections: one heartbeat at a time, plus a spare for a registration retry.
+            db = Database.connect(dbUrl.get(), settings.string("db.user", "postgres"), settings.string("db.password", ""),
+                    2, "node-" + node.nodeId());
+            heartbeater = new NodeHeartbeater(new NodeRepository(db),
+                    NodeIdentity.of(node.nodeId(), node.advertisedAddress()), () -> report(node.stats()), membership).start();
+        } else {
+            LOG.warning("no db.url: node " + node.nodeId() + " serves standalone and joins no ring");
+        }
+        Database finalDb = db;
+        NodeHeartbeater finalHeartbeater = heartbeater;
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            node.close();
+            if (finalHeartbeater != null) {
+                finalHeartbeater.close();
+            }
+            if (finalDb != null) {
+                finalDb.close();
+            }
+        }, "storage-node-shutdown"));
         node.awaitTermination();
+    }
+
+    static NodeReport report(NodeStats s) {
+        return new NodeReport(s.diskTotal(), s.diskFree(), s.chunkCount());
     }
 }
