@@ -17,11 +17,13 @@ final class ChildProcess {
     private final String name;
     private final Process process;
     private final Path log;
+    private final ProcessBuilder builder;
 
-    private ChildProcess(String name, Process process, Path log) {
+    private ChildProcess(String name, Process process, Path log, ProcessBuilder builder) {
         this.name = name;
         this.process = process;
         this.log = log;
+        this.builder = builder;
     }
 
     static ChildProcess start(String name, String mainClass, List<String> jvmArgs, List<String> args,
@@ -40,7 +42,22 @@ final class ChildProcess {
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         pb.environment().putAll(env);
-        return new ChildProcess(name, pb.start(), log);
+        return new ChildProcess(name, pb.start(), log, pb);
+    }
+
+    /** The same command again (after a kill or stop), appending to the same log. */
+    ChildProcess startAgain() throws IOException {
+        return new ChildProcess(name, builder.start(), log, builder);
+    }
+
+    /** SIGKILL, as a crash would; waits until the process is gone. */
+    void kill() {
+        process.destroyForcibly();
+        try {
+            process.waitFor(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     String name() {

@@ -38,6 +38,90 @@ public final class LocalStack implements AutoCloseable {
         this.config = config;
     }
 
+    /** Starts the whole stack as {@code bin/start} does; for tests and tools. */
+    public static LocalStack start(Settings settings) throws Exception {
+        StackConfig config = StackConfig.from(settings);
+        if (config.reset()) {
+            deleteTree(config.home());
+        }
+        List<String> problems = Prerequisites.problems(config);
+        if (!problems.isEmpty()) {
+            throw new IllegalStateException(String.join("; ", problems));
+        }
+        LocalStack stack = new LocalStack(config);
+        try {
+            stack.start();
+        } catch (Exception e) {
+            stack.close();
+            throw e;
+        }
+        return stack;
+    }
+
+    public String gatewayUrl() {
+        return "http://localhost:" + config.gatewayPort();
+    }
+
+    public Database database() {
+        return database;
+    }
+
+    public String kafkaBootstrap() {
+        return serviceEnv.get("KOS_KAFKA_BOOTSTRAP");
+    }
+
+    public Path home() {
+        return config.home();
+    }
+
+    /** Storage node i (1-based): its data dir, gRPC address and id. */
+    public Path nodeDataDir(int i) {
+        return config.home().resolve("node-" + i);
+    }
+
+    public String nodeAddress(int i) {
+        return "localhost:" + (config.nodeBasePort() + i - 1);
+    }
+
+    public int nodeCount() {
+        return config.nodes();
+    }
+
+    /** The pid of a running service ("gateway", "placement", "node-3", ...). */
+    public long pid(String service) {
+        return child(service).pid();
+    }
+
+    /** SIGKILL: the service gets no chance to clean up, as in a crash. */
+    public void kill(String service) {
+        ChildProcess c = child(service);
+        c.kill();
+    }
+
+    /** SIGTERM with a grace period: a clean stop. */
+    public void stop(String service) {
+        child(service).stop(15);
+    }
+
+    /** Starts a service that was killed or stopped, with the arguments it first had. */
+    public void restart(String service) throws IOException {
+        ChildProcess old = child(service);
+        if (old.isAlive()) {
+            throw new IllegalStateException(service + " is still running");
+        }
+        children.set(children.indexOf(old), old.startAgain());
+    }
+
+    /** Starts storage node i (beyond the initial ones: i > nodeCount()) to grow the ring. */
+    public void addNode(int i) throws IOException {
+        startNode(i);
+    }
+
+    private ChildProcess child(String service) {
+        return children.stream().filter(c -> c.name().equals(service)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no service named " + service));
+    }
+
     public static void main(String[] args) throws Exception {
         Logging.configure("local-stack");
         StackConfig config;
@@ -98,15 +182,11 @@ public final class LocalStack implements AutoCloseable {
         }
 
         for (int i = 1; i <= config.nodes(); i++) {
-            int port = config.nodeBasePort() + i - 1;
-            startService("node-" + i, "dev.kos.storagenode.Main", "-Xmx256m",
-                    "--node-id=node-" + i,
-                    "--node-port=" + port,
-                    "--node-advertised-address=localhost:" + port,
-                    "--node-data-dir=" + home.resolve("node-" + i));
+            startNode(i);
         }
         for (Service service : Service.WORKERS) {
-            startService(service.name(), service.mainClass(), service.heap());
+            startService(service.name(), service.mainClass(), service.heap(),
+                    "--placement-state-dir=" + home.resolve(service.name()));
         }
         startService("gateway", "dev.kos.gateway.Main", "-Xmx512m", "--gateway-port=" + config.gatewayPort());
         awaitGateway(Duration.ofSeconds(90));
@@ -115,7 +195,17 @@ public final class LocalStack implements AutoCloseable {
 
     /** The Kafka-driven workers, started after the storage nodes and before the gateway. */
     record Service(String name, String mainClass, String heap) {
-        static final List<Service> WORKERS = List.of();
+        static final List<Service> WORKERS = List.of(
+                new Service("placement", "dev.kos.placement.Main", "-Xmx384m"));
+    }
+
+    private void startNode(int i) throws IOException {
+        int port = config.nodeBasePort() + i - 1;
+        startService("node-" + i, "dev.kos.storagenode.Main", "-Xmx256m",
+                "--node-id=node-" + i,
+                "--node-port=" + port,
+                "--node-advertised-address=localhost:" + port,
+                "--node-data-dir=" + config.home().resolve("node-" + i));
     }
 
     private void startService(String name, String mainClass, String heap, String... args) throws IOException {
