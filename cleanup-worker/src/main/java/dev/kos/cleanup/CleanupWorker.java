@@ -1,0 +1,132 @@
+package dev.kos.cleanup;
+
+import dev.kos.events.EventConsumerLoop;
+import dev.kos.events.Events;
+import dev.kos.events.Topics;
+import dev.kos.membership.NodeRepository;
+import dev.kos.metadata.Database;
+import dev.kos.storageclient.StorageClientConfig;
+import dev.kos.storageclient.StorageNodeClients;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.logging.Logger;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+
+/**
+ * The running cleanup worker: a consumer of {@value Topics#FILES} that marks the chunks of
+ * deleted and aborted files for deletion, and three loops on the database and the nodes:
+ * the reaper (chunk copies, then file tombstones), the session expirer and the orphan collector.
+ *
+ * <p>Every loop starts from the database each round and every step is idempotent, so several
+ * workers may run at once, rounds may be cut short by a crash, and the consumer may replay
+ * the topic from the beginning without changing anything. The {@code ...Once} methods run one
+ * round synchronously (tests and operators' tools); they are safe alongside the loops.
+ *
+ * <p>It writes events through the outbox but does not publish them: run an
+ * {@link dev.kos.events.OutboxRelay} in the same process ({@link Main} does).
+ */
+public final class CleanupWorker implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(CleanupWorker.class.getName());
+    /** The producer name in the events this worker writes. */
+    public static final String PRODUCER = "cleanup-worker";
+
+    /** What one reap round did: copies removed (from nodes, or written off) and files made tombstones. */
+    public record ReapRound(int copiesRemoved, int filesDeleted, List<String> nodesSkipped) {
+        public ReapRound {
+            nodesSkipped = List.copyOf(nodesSkipped);
+        }
+    }
+
+    private final StorageNodeClients clients;
+    private final EventConsumerLoop consumer;
+    private final ChunkReaper reaper;
+    private final FileTombstones tombstones;
+    private final SessionExpirer expirer;
+    private final OrphanCollector orphans;
+    private final Rounds rounds;
+
+    private CleanupWorker(StorageNodeClients clients, EventConsumerLoop consumer, ChunkReaper reaper, FileTombstones tombstones,
+                          SessionExpirer expirer, OrphanCollector orphans, Rounds rounds) {
+        this.clients = clients;
+        this.consumer = consumer;
+        this.reaper = reaper;
+        this.tombstones = tombstones;
+        this.expirer = expirer;
+        this.orphans = orphans;
+        this.rounds = rounds;
+    }
+
+    /** Starts the worker with the default topic layout and the system clock. */
+    public static CleanupWorker start(CleanupConfig config, Database db) {
+        return start(config, db, Topics.defaults(), Clock.systemUTC());
+    }
+
+    /**
+     * Creates the kos topics if missing (a broker's auto-creation would pick the wrong
+     * partitions and retention), subscribes the consumer and schedules the loops, each first
+     * after one interval.
+     *
+     * @param clock the orphan collector's notion of now (tests age chunks with it)
+     */
+    public static CleanupWorker start(CleanupConfig config, Database db, Topics topics, Clock clock) {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers()))) {
+            topics.ensureTopics(admin);
+        }
+        StorageClientConfig d = StorageClientConfig.defaults();
+        StorageNodeClients clients = new StorageNodeClients(new StorageClientConfig(d.frameSize(), d.readPrefetch(),
+                d.readIdleTimeout(), config.nodeDeadline(), d.keepAliveTime(), d.maxInboundMessageSize()));
+        NodeRepository nodes = new NodeRepository(db);
+        Events events = new Events(PRODUCER);
+        ChunkReaper reaper = new ChunkReaper(db, nodes, clients, events, config.batchSize());
+        FileTombstones tombstones = new FileTombstones(db, events, config.batchSize());
+        SessionExpirer expirer = new SessionExpirer(db, events, config.batchSize());
+        OrphanCollector orphans = new OrphanCollector(db, nodes, clients, config.orphanGrace(), config.batchSize(), clock);
+        EventConsumerLoop consumer = EventConsumerLoop.start(db, config.bootstrapServers(), config.consumerGroup(),
+                List.of(Topics.FILES), new DeletionRequests());
+        Rounds rounds = new Rounds(3);
+        CleanupWorker worker = new CleanupWorker(clients, consumer, reaper, tombstones, expirer, orphans, rounds);
+        rounds.every("reap", config.reapInterval(), worker::reapOnce);
+        rounds.every("expire", config.expireInterval(), worker::expireOnce);
+        rounds.every("orphan", config.orphanInterval(), worker::collectOrphansOnce);
+        LOG.info("cleanup worker started: group=" + config.consumerGroup() + " reap every " + config.reapInterval()
+                + ", expire every " + config.expireInterval() + ", orphans every " + config.orphanInterval()
+                + " (grace " + config.orphanGrace() + ")");
+        return worker;
+    }
+
+    /**
+     * Deletes every chunk copy marked deleting from its node (nodes that cannot be reached are
+     * skipped until the next round), then makes tombstones of the deleting, failed and expired
+     * files that have no copy left.
+     */
+    public ReapRound reapOnce() {
+        List<ChunkReaper.NodePass> passes = reaper.reapOnce();
+        int files = tombstones.finishOnce();
+        return new ReapRound(passes.stream().mapToInt(ChunkReaper.NodePass::copiesRemoved).sum(), files,
+                passes.stream().filter(ChunkReaper.NodePass::skipped).map(ChunkReaper.NodePass::nodeId).toList());
+    }
+
+    /** Expires every upload session past its expiry; returns how many files became expired. */
+    public int expireOnce() {
+        return expirer.expireOnce();
+    }
+
+    /** Walks every active node's inventory once; returns how many orphan chunks were deleted. */
+    public int collectOrphansOnce() {
+        return orphans.collectOnce();
+    }
+
+    /** Events whose effect the consumer ran (first deliveries to this consumer group). */
+    public long eventsApplied() {
+        return consumer.appliedCount();
+    }
+
+    @Override
+    public void close() {
+        rounds.close();
+        consumer.close();
+        clients.close();
+    }
+}

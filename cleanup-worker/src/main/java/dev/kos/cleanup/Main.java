@@ -1,0 +1,39 @@
+package dev.kos.cleanup;
+
+import dev.kos.config.Logging;
+import dev.kos.config.Settings;
+import dev.kos.events.OutboxRelay;
+import dev.kos.events.Topics;
+import dev.kos.metadata.Database;
+import java.time.Clock;
+import java.util.concurrent.CountDownLatch;
+import java.util.logging.Logger;
+
+/** Starts the cleanup worker (settings: see {@link CleanupConfig}); stops it cleanly on SIGTERM or Ctrl-C. */
+public final class Main {
+    private static final Logger LOG = Logger.getLogger(Main.class.getName());
+
+    private Main() {
+    }
+
+    public static void main(String[] args) throws InterruptedException {
+        Logging.configure("cleanup-worker");
+        Settings settings = Settings.from(args);
+        CleanupConfig config = CleanupConfig.fromSettings(settings);
+        Database db = Database.fromSettings(settings, "cleanup");
+        // Every writer of the outbox runs a relay; one lock-holder publishes, the others stand by.
+        OutboxRelay relay = OutboxRelay.start(db, config.bootstrapServers(), OutboxRelay.Options.fromSettings(settings));
+        CleanupWorker worker = CleanupWorker.start(config, db, Topics.fromSettings(settings), Clock.systemUTC());
+        LOG.info("cleanup-worker started: kafka=" + config.bootstrapServers());
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            worker.close();
+            relay.close();
+            db.close();
+            // JUL may already be reset by the JDK's own shutdown hook; stderr always works.
+            System.err.println("cleanup-worker stopped");
+            stopped.countDown();
+        }, "cleanup-shutdown"));
+        stopped.await();
+    }
+}
