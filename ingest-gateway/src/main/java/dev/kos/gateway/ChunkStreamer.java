@@ -1,5 +1,6 @@
 package dev.kos.gateway;
 
+import dev.kos.metadata.ChunkRecord;
 import dev.kos.storageclient.ChunkReadStream;
 import dev.kos.storageclient.StorageClientException;
 import dev.kos.storageclient.StorageNodeClients;
@@ -32,9 +33,10 @@ public final class ChunkStreamer {
         }
     }
 
-    public void write(List<ChunkRecord> chunks, long chunkSize, ByteRange range, OutputStream out) throws IOException {
+    public void write(List<ReadableChunk> chunks, long chunkSize, ByteRange range, OutputStream out) throws IOException {
         byte[] copy = new byte[COPY_BUFFER];
-        for (ChunkRecord chunk : chunks) {
+        for (ReadableChunk readable : chunks) {
+            ChunkRecord chunk = readable.chunk();
             long chunkStart = chunk.index() * chunkSize;
             long chunkEnd = chunkStart + chunk.size() - 1;
             if (chunk.size() == 0 || chunkEnd < range.first() || chunkStart > range.last()) {
@@ -43,17 +45,18 @@ public final class ChunkStreamer {
             long from = Math.max(range.first(), chunkStart) - chunkStart;
             long to = Math.min(range.last(), chunkEnd) - chunkStart; // inclusive
             boolean whole = from == 0 && to == chunk.size() - 1;
-            writeChunk(chunk, from, to - from + 1, whole, out, copy);
+            writeChunk(readable, from, to - from + 1, whole, out, copy);
         }
         out.flush();
     }
 
-    private void writeChunk(ChunkRecord chunk, long offset, long length, boolean whole, OutputStream out, byte[] copy)
+    private void writeChunk(ReadableChunk readable, long offset, long length, boolean whole, OutputStream out, byte[] copy)
             throws IOException {
+        ChunkRecord chunk = readable.chunk();
         CRC32C crc = whole ? new CRC32C() : null;
         long written = 0;
         StorageClientException last = null;
-        for (ChunkRecord.Location location : chunk.locations()) {
+        for (ReadableChunk.Copy location : readable.copies()) {
             try (ChunkReadStream in = clients.client(location.address())
                     .openRead(chunk.chunkId(), offset + written, length - written)) {
                 int n;
@@ -79,7 +82,7 @@ public final class ChunkStreamer {
                         + " bytes (" + e.getMessage() + "); trying the next copy");
             }
         }
-        throw new IOException("no readable copy of chunk " + chunk.chunkId() + " (" + chunk.locations().size()
-                + " locations)", last);
+        throw new IOException("no readable copy of chunk " + chunk.chunkId() + " (" + readable.copies().size()
+                + " reachable copies)", last);
     }
 }

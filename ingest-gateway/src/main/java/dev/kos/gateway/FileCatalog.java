@@ -2,13 +2,15 @@ package dev.kos.gateway;
 
 import dev.kos.events.Events;
 import dev.kos.events.OutboxWriter;
-import dev.kos.metadata.ChunkLocation;
+import dev.kos.metadata.ChunkRecord;
 import dev.kos.metadata.ChunkRepository;
 import dev.kos.metadata.Database;
+import dev.kos.metadata.FileQuery;
+import dev.kos.metadata.FileRecord;
 import dev.kos.metadata.FileRepository;
+import dev.kos.metadata.FileStatus;
 import dev.kos.metadata.NewFile;
 import dev.kos.metadata.Page;
-import dev.kos.metadata.SortOrder;
 import dev.kos.metadata.UploadSessionRepository;
 import dev.kos.schemas.events.v1.AbortReason;
 import dev.kos.schemas.events.v1.ChunkChecksum;
@@ -20,47 +22,52 @@ import dev.kos.schemas.events.v1.UploadStarted;
 import com.google.protobuf.ByteString;
 import java.nio.ByteBuffer;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 
 /**
- * The catalog on PostgreSQL through the metadata repositories. Every state change commits in
- * one transaction with its outbox event (OutboxWriter), so Kafka consumers see exactly the
- * changes that happened, even if the gateway dies right after a commit.
+ * The gateway's file metadata on PostgreSQL, through the metadata repositories: what an upload
+ * records as it goes and what reads consult. Every state change (upload started, chunk stored,
+ * upload sealed, upload aborted, delete requested) commits in one transaction with its outbox
+ * event (OutboxWriter), so Kafka consumers see exactly the changes that happened, even if the
+ * gateway dies right after a commit.
+ *
+ * <p>A class, not an interface: PostgreSQL is the only store, and tests run it for real.
  */
-public final class PostgresFileCatalog implements FileCatalog {
+public final class FileCatalog {
     private final Database db;
     private final Events events;
-    private final NodeDirectory nodes;
     private final String gatewayId;
     private final Duration sessionTtl;
     private final FileRepository files = new FileRepository();
     private final ChunkRepository chunks = new ChunkRepository();
     private final UploadSessionRepository sessions = new UploadSessionRepository();
 
-    public PostgresFileCatalog(Database db, Events events, NodeDirectory nodes, String gatewayId, Duration sessionTtl) {
+    public FileCatalog(Database db, Events events, String gatewayId, Duration sessionTtl) {
         this.db = db;
         this.events = events;
-        this.nodes = nodes;
         this.gatewayId = gatewayId;
         this.sessionTtl = sessionTtl;
     }
 
-    @Override
-    public void begin(NewUpload u) {
+    /**
+     * Creates the file (pending, not readable) with its upload session. {@code declaredSize} is
+     * what the client announced (-1 unknown): it goes into the event only, the row gets the
+     * real size when sealed.
+     */
+    public void begin(NewFile f, long declaredSize) {
         db.inTransaction(c -> {
-            files.create(c, new NewFile(u.fileId(), u.name(), u.contentType(), Optional.empty(), u.chunkSize()));
-            sessions.open(c, u.fileId(), gatewayId, sessionTtl);
-            OutboxWriter.append(c, events.uploadStarted(u.fileId(), UploadStarted.newBuilder()
-                    .setName(u.name()).setContentType(u.contentType()).setDeclaredSize(u.declaredSize())
-                    .setChunkSize(u.chunkSize()).build()));
+            files.create(c, f);
+            sessions.open(c, f.fileId(), gatewayId, sessionTtl);
+            OutboxWriter.append(c, events.uploadStarted(f.fileId(), UploadStarted.newBuilder()
+                    .setName(f.name()).setContentType(f.contentType()).setDeclaredSize(declaredSize)
+                    .setChunkSize(f.chunkSize()).build()));
             return null;
         });
     }
 
-    @Override
+    /** Records a durable chunk and moves the session's expiry forward. */
     public void chunkStored(UUID fileId, StoredChunk chunk, long bytesReceived) {
         db.inTransaction(c -> {
             files.startUpload(c, fileId); // pending -> uploading with the first chunk; a no-op after
@@ -78,7 +85,7 @@ public final class PostgresFileCatalog implements FileCatalog {
         });
     }
 
-    @Override
+    /** All bytes received and stored: size, SHA-256 and chunk count are final. */
     public void seal(UUID fileId, UploadResult result) {
         db.inTransaction(c -> {
             files.startUpload(c, fileId); // an empty file never stored a chunk
@@ -93,7 +100,7 @@ public final class PostgresFileCatalog implements FileCatalog {
         });
     }
 
-    @Override
+    /** The upload ended without a file: nothing of it may become readable. */
     public void fail(UUID fileId, String reason) {
         db.inTransaction(c -> {
             long received = sessions.find(c, fileId).map(s -> s.bytesReceived()).orElse(0L);
@@ -118,42 +125,30 @@ public final class PostgresFileCatalog implements FileCatalog {
         };
     }
 
-    @Override
     public Optional<FileRecord> find(UUID fileId) {
-        return files.find(db, fileId).map(PostgresFileCatalog::toApi);
+        return files.find(db, fileId);
     }
 
-    @Override
+    /** The chunks of a file in index order, with every known copy. */
     public List<ChunkRecord> chunks(UUID fileId) {
-        List<ChunkRecord> out = new ArrayList<>();
-        for (dev.kos.metadata.ChunkRecord c : chunks.chunksOf(db, fileId)) {
-            List<ChunkRecord.Location> locations = new ArrayList<>();
-            for (ChunkLocation l : c.locations()) {
-                if (l.isReadable()) {
-                    nodes.addressOf(l.nodeId()).ifPresent(a -> locations.add(new ChunkRecord.Location(l.nodeId(), a)));
-                }
-            }
-            out.add(new ChunkRecord(c.index(), c.chunkId(), c.size(), c.crc32c(), locations));
-        }
-        return out;
+        return chunks.chunksOf(db, fileId);
     }
 
-    @Override
-    public FilePage list(FileQuery q) {
-        Page<dev.kos.metadata.FileRecord> page = files.list(db, new dev.kos.metadata.FileQuery(
-                q.status().map(s -> dev.kos.metadata.FileStatus.valueOf(s.name())),
-                q.newestFirst() ? SortOrder.DESC : SortOrder.ASC, q.page(), q.perPage()));
-        return new FilePage(page.items().stream().map(PostgresFileCatalog::toApi).toList(), page.total());
+    public Page<FileRecord> list(FileQuery query) {
+        return files.list(db, query);
     }
 
-    @Override
+    /**
+     * Marks a completed, failed or expired file deleting and requests removal of its chunks.
+     * Returns the status it had, or empty when there is no such (visible) file.
+     */
     public Optional<FileStatus> requestDelete(UUID fileId) {
         return db.inTransaction(c -> {
             Optional<dev.kos.metadata.FileRecord> f = files.lockForUpdate(c, fileId);
             if (f.isEmpty() || !f.get().status().listedByDefault()) {
                 return Optional.<FileStatus>empty();
             }
-            FileStatus before = FileStatus.valueOf(f.get().status().name());
+            FileStatus before = f.get().status();
             if (before == FileStatus.PENDING || before == FileStatus.UPLOADING) {
                 return Optional.of(before);
             }
@@ -164,7 +159,7 @@ public final class PostgresFileCatalog implements FileCatalog {
         });
     }
 
-    @Override
+    /** Waits up to {@code wait} for the file to leave the sealed-but-not-completed state. */
     public Optional<FileRecord> awaitSettled(UUID fileId, Duration wait) throws InterruptedException {
         long deadline = System.nanoTime() + wait.toNanos();
         long pause = 10;
@@ -178,11 +173,5 @@ public final class PostgresFileCatalog implements FileCatalog {
             Thread.sleep(Math.min(pause, left));
             pause = Math.min(200, pause * 2);
         }
-    }
-
-    private static FileRecord toApi(dev.kos.metadata.FileRecord f) {
-        return new FileRecord(f.fileId(), f.name(), f.contentType(), f.sizeBytes().orElse(null), f.sha256().orElse(null),
-                FileStatus.valueOf(f.status().name()), f.chunkSize(), f.chunkCount().orElse(null),
-                f.failureReason().orElse(null), f.createdAt(), f.updatedAt(), f.completedAt().orElse(null));
     }
 }

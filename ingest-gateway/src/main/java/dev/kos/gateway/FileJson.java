@@ -1,5 +1,7 @@
 package dev.kos.gateway;
 
+import dev.kos.metadata.ChunkRecord;
+import dev.kos.metadata.FileRecord;
 import java.time.Instant;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -16,17 +18,15 @@ final class FileJson {
         m.put("id", f.fileId().toString());
         m.put("name", f.name());
         m.put("content_type", f.contentType());
-        m.put("size", f.size());
-        m.put("sha256", f.sha256());
-        m.put("status", f.status().wire());
+        m.put("size", f.sizeBytes().orElse(null));
+        m.put("sha256", f.sha256().orElse(null));
+        m.put("status", f.status().dbValue());
         m.put("chunk_size", f.chunkSize());
-        m.put("chunk_count", f.chunkCount());
+        m.put("chunk_count", f.chunkCount().orElse(null));
         m.put("created_at", time(f.createdAt()));
         m.put("updated_at", time(f.updatedAt()));
-        m.put("completed_at", time(f.completedAt()));
-        if (f.failureReason() != null) {
-            m.put("failure_reason", f.failureReason());
-        }
+        m.put("completed_at", f.completedAt().map(FileJson::time).orElse(null));
+        f.failureReason().ifPresent(r -> m.put("failure_reason", r));
         m.put("url", "/files/" + f.fileId());
         m.put("metadata_url", "/files/" + f.fileId() + "/metadata");
         return m;
@@ -44,11 +44,11 @@ final class FileJson {
         m.put("chunk_id", c.chunkId());
         m.put("size", c.size());
         m.put("crc32c", HexFormat.of().toHexDigits(c.crc32c()));
-        m.put("nodes", c.locations().stream().map(ChunkRecord.Location::nodeId).toList());
+        m.put("nodes", c.readableNodes());
         return m;
     }
 
     private static String time(Instant t) {
-        return t == null ? null : t.toString();
+        return t.toString();
     }
 }

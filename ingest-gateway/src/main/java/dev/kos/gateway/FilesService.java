@@ -1,5 +1,11 @@
 package dev.kos.gateway;
 
+import dev.kos.metadata.FileQuery;
+import dev.kos.metadata.FileRecord;
+import dev.kos.metadata.FileStatus;
+import dev.kos.metadata.NewFile;
+import dev.kos.metadata.Page;
+import dev.kos.metadata.SortOrder;
 import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
@@ -25,7 +31,8 @@ public final class FilesService implements HttpService {
     private static final Logger LOG = Logger.getLogger(FilesService.class.getName());
     private static final HeaderName CONTENT_DISPOSITION = HeaderNames.CONTENT_DISPOSITION;
     private static final int DEFAULT_PER_PAGE = 20;
-    private static final int MAX_PER_PAGE = 100;
+    /** The API's bound (openapi.yaml), stricter than the repository's: one JSON page stays small. */
+    private static final int MAX_PER_PAGE = Math.min(100, FileQuery.MAX_PER_PAGE);
 
     private final Gateway gateway;
     private final UploadRequests uploads;
@@ -49,8 +56,8 @@ public final class FilesService implements HttpService {
         IncomingFile file = uploads.open(req);
         UUID fileId = UUID.randomUUID();
         FileCatalog catalog = gateway.catalog();
-        catalog.begin(new NewUpload(fileId, file.name(), file.contentType(), file.declaredSize(),
-                gateway.pipeline().chunkSize()));
+        catalog.begin(new NewFile(fileId, file.name(), file.contentType(), Optional.empty(), gateway.pipeline().chunkSize()),
+                file.declaredSize());
         List<StoredChunk> stored = new ArrayList<>();
         UploadResult result;
         IdleWatchdog.Ticket ticket = gateway.watchdog().watch("upload " + fileId);
@@ -89,7 +96,7 @@ public final class FilesService implements HttpService {
             res.status(Status.CREATED_201);
         } else if (settled.status() == FileStatus.FAILED) {
             throw new ApiException(Status.INTERNAL_SERVER_ERROR_500, "finalization_failed",
-                    "the upload was stored but could not be finalized: " + settled.failureReason());
+                    "the upload was stored but could not be finalized: " + settled.failureReason().orElse("unknown"));
         } else {
             res.status(Status.ACCEPTED_202);
         }
@@ -141,22 +148,23 @@ public final class FilesService implements HttpService {
 
     private FileRecord visibleFile(ServerRequest req) {
         UUID id = FileIds.parse(req.path().pathParameters().get("id"));
-        return gateway.catalog().find(id).filter(f -> !f.status().isGone())
+        return gateway.catalog().find(id).filter(f -> f.status().listedByDefault())
                 .orElseThrow(() -> ApiException.notFound("file_not_found", "no file " + id));
     }
 
     private static FileRecord completed(FileRecord f) {
         if (f.status() != FileStatus.COMPLETED) {
             throw new ApiException(Status.CONFLICT_409, "file_not_completed",
-                    "file " + f.fileId() + " is " + f.status().wire() + ", not completed");
+                    "file " + f.fileId() + " is " + f.status().dbValue() + ", not completed");
         }
         return f;
     }
 
     private void download(ServerRequest req, ServerResponse res) throws IOException {
         FileRecord f = completed(visibleFile(req));
-        long size = f.size();
-        String etag = "\"" + f.sha256() + "\"";
+        // A completed file is sealed: size and SHA-256 are present (the completion guard ensures it).
+        long size = f.sizeBytes().orElseThrow();
+        String etag = "\"" + f.sha256().orElseThrow() + "\"";
         res.header(HeaderNames.ETAG, etag);
         res.header(HeaderNames.ACCEPT_RANGES, "bytes");
         res.header(HeaderNames.CACHE_CONTROL, "private, no-cache");
@@ -188,7 +196,7 @@ public final class FilesService implements HttpService {
             res.send();
             return;
         }
-        List<ChunkRecord> chunks = gateway.catalog().chunks(f.fileId());
+        List<ReadableChunk> chunks = gateway.nodes().readable(gateway.catalog().chunks(f.fileId()));
         try (OutputStream out = res.outputStream()) {
             gateway.streamer().write(chunks, f.chunkSize(), range.orElse(ByteRange.whole(size)), out);
         }
@@ -218,33 +226,41 @@ public final class FilesService implements HttpService {
     private void list(ServerRequest req, ServerResponse res) {
         int page = intParam(req, "page", 1, 1, Integer.MAX_VALUE);
         int perPage = intParam(req, "per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE);
-        Optional<FileStatus> status = req.query().first("status").asOptional().map(FileStatus::parse);
-        if (status.isPresent() && status.get().isGone()) {
+        Optional<FileStatus> status = req.query().first("status").asOptional().map(FilesService::status);
+        if (status.isPresent() && !status.get().listedByDefault()) {
             throw ApiException.badRequest("bad_status", "deleted files are not listed");
         }
         String sort = req.query().first("sort").orElse("-created_at");
-        boolean newestFirst = switch (sort) {
-            case "created_at" -> false;
-            case "-created_at" -> true;
+        SortOrder order = switch (sort) {
+            case "created_at" -> SortOrder.ASC;
+            case "-created_at" -> SortOrder.DESC;
             default -> throw ApiException.badRequest("bad_sort", "sort must be created_at or -created_at");
         };
-        FilePage result = gateway.catalog().list(new FileQuery(page, perPage, status, newestFirst));
+        Page<FileRecord> result = gateway.catalog().list(new FileQuery(status, order, page, perPage));
         Map<String, Object> body = new LinkedHashMap<>();
-        body.put("files", result.files().stream().map(FileJson::summary).toList());
+        body.put("files", result.items().stream().map(FileJson::summary).toList());
         body.put("page", page);
         body.put("per_page", perPage);
         body.put("total", result.total());
         Map<String, Object> links = new LinkedHashMap<>();
         links.put("self", listLink(page, perPage, status, sort));
-        links.put("next", (long) page * perPage < result.total() ? listLink(page + 1, perPage, status, sort) : null);
+        links.put("next", result.hasNext() ? listLink(page + 1, perPage, status, sort) : null);
         links.put("prev", page > 1 ? listLink(page - 1, perPage, status, sort) : null);
         body.put("links", links);
         sendJson(res, body);
     }
 
     private static String listLink(int page, int perPage, Optional<FileStatus> status, String sort) {
-        return "/files?page=" + page + "&per_page=" + perPage + status.map(s -> "&status=" + s.wire()).orElse("")
+        return "/files?page=" + page + "&per_page=" + perPage + status.map(s -> "&status=" + s.dbValue()).orElse("")
                 + "&sort=" + sort;
+    }
+
+    private static FileStatus status(String text) {
+        try {
+            return FileStatus.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest("bad_status", e.getMessage());
+        }
     }
 
     private static int intParam(ServerRequest req, String name, int defaultValue, int min, int max) {
@@ -269,11 +285,11 @@ public final class FilesService implements HttpService {
                 .orElseThrow(() -> ApiException.notFound("file_not_found", "no file " + id));
         if (before == FileStatus.PENDING || before == FileStatus.UPLOADING) {
             throw new ApiException(Status.CONFLICT_409, "upload_in_progress",
-                    "file " + id + " is " + before.wire() + "; delete it once the upload ended");
+                    "file " + id + " is " + before.dbValue() + "; delete it once the upload ended");
         }
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("id", id.toString());
-        body.put("status", FileStatus.DELETING.wire());
+        body.put("status", FileStatus.DELETING.dbValue());
         res.status(Status.ACCEPTED_202);
         sendJson(res, body);
     }

@@ -7,7 +7,8 @@ import java.util.List;
  * Everything the HTTP layer needs, wired once by {@link Main} (or by a test): no DI container,
  * just this record.
  */
-public record Gateway(GatewayConfig config, FileCatalog catalog, StorageNodeClients clients, UploadPipeline pipeline,
+public record Gateway(GatewayConfig config, FileCatalog catalog, NodeDirectory nodes, StorageNodeClients clients,
+                      UploadPipeline pipeline,
                       ChunkStreamer streamer, IdleWatchdog watchdog, List<ReadinessCheck> readiness) {
     public Gateway {
         readiness = List.copyOf(readiness);

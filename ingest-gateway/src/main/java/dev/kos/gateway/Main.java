@@ -63,12 +63,12 @@ public final class Main {
     }
 
     /** Wires the upload and download path from its parts. */
-    public static Gateway gateway(GatewayConfig config, FileCatalog catalog, StorageNodeClients clients,
+    public static Gateway gateway(GatewayConfig config, FileCatalog catalog, NodeDirectory nodes, StorageNodeClients clients,
                                   Supplier<HashRing> ring, List<ReadinessCheck> readiness) {
         ChunkBufferPool pool = new ChunkBufferPool(config.chunkSize(), config.bufferMemory());
         ChunkPlacer placer = new ChunkPlacer(ring, clients, config.putAttempts(), config.putTimeout());
         UploadPipeline pipeline = new UploadPipeline(pool, placer, config.maxFileSize(), config.bufferWait());
-        return new Gateway(config, catalog, clients, pipeline, new ChunkStreamer(clients),
+        return new Gateway(config, catalog, nodes, clients, pipeline, new ChunkStreamer(clients),
                 new IdleWatchdog(config.idleTimeout()), readiness);
     }
 
@@ -85,9 +85,9 @@ public final class Main {
         OutboxRelay relay = OutboxRelay.start(db, bootstrap, OutboxRelay.Options.fromSettings(settings));
         Admin admin = Readiness.kafkaAdmin(bootstrap);
         StorageNodeClients clients = new StorageNodeClients();
-        FileCatalog catalog = new PostgresFileCatalog(db, new Events("ingest-gateway"),
-                new NodeDirectory(registry::ring, nodeRepository), config.gatewayId(), sessionTtl);
-        Gateway gateway = gateway(config, catalog, clients, registry::ring, List.of(
+        FileCatalog catalog = new FileCatalog(db, new Events("ingest-gateway"), config.gatewayId(), sessionTtl);
+        Gateway gateway = gateway(config, catalog, new NodeDirectory(registry::ring, nodeRepository), clients,
+                registry::ring, List.of(
                 Readiness.postgres(db), Readiness.kafka(admin, Duration.ofSeconds(2)), Readiness.storageNodes(registry::ring)));
 
         WebServer server = WebServer.builder()

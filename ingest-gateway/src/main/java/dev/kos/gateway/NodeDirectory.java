@@ -2,8 +2,11 @@ package dev.kos.gateway;
 
 import dev.kos.membership.NodeRepository;
 import dev.kos.membership.StorageNode;
+import dev.kos.metadata.ChunkRecord;
 import dev.kos.ring.HashRing;
 import dev.kos.ring.RingNode;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.function.Supplier;
 
@@ -28,5 +31,18 @@ public final class NodeDirectory {
             }
         }
         return nodes.find(nodeId).map(StorageNode::address);
+    }
+
+    /** The chunks' verified copies whose node can still be found; a chunk may end up with none. */
+    public List<ReadableChunk> readable(List<ChunkRecord> chunks) {
+        List<ReadableChunk> out = new ArrayList<>(chunks.size());
+        for (ChunkRecord c : chunks) {
+            List<ReadableChunk.Copy> copies = new ArrayList<>();
+            for (String nodeId : c.readableNodes()) {
+                addressOf(nodeId).ifPresent(a -> copies.add(new ReadableChunk.Copy(nodeId, a)));
+            }
+            out.add(new ReadableChunk(c, copies));
+        }
+        return out;
     }
 }

@@ -54,9 +54,8 @@ final class GatewayHarness implements AutoCloseable {
         publishRing();
         GatewayConfig config = new GatewayConfig("127.0.0.1", 0, "gateway-test", MAX_FILE, CHUNK, 8L * CHUNK,
                 Duration.ofSeconds(10), 3, Duration.ofSeconds(20), Duration.ofSeconds(2), Duration.ofMillis(300));
-        FileCatalog catalog = new PostgresFileCatalog(db, new Events("ingest-gateway"),
-                new NodeDirectory(ring::get, nodeRepository), config.gatewayId(), Duration.ofHours(1));
-        gateway = Main.gateway(config, catalog, clients, ring::get,
+        FileCatalog catalog = new FileCatalog(db, new Events("ingest-gateway"), config.gatewayId(), Duration.ofHours(1));
+        gateway = Main.gateway(config, catalog, new NodeDirectory(ring::get, nodeRepository), clients, ring::get,
                 List.of(Readiness.postgres(db), Readiness.storageNodes(ring::get)));
         server = WebServer.builder().host("127.0.0.1").port(0).routing(r -> Main.routing(r, gateway)).build().start();
         if (!server.isRunning()) {
