@@ -33,6 +33,7 @@ public final class LocalStack implements AutoCloseable {
     private Database database;
     private EmbeddedKafkaBroker kafka;
     private final Map<String, String> serviceEnv = new HashMap<>();
+    private volatile boolean stopping;
 
     LocalStack(StackConfig config) {
         this.config = config;
@@ -261,7 +262,7 @@ public final class LocalStack implements AutoCloseable {
             List<ChildProcess> reported = new ArrayList<>();
             while (!Thread.currentThread().isInterrupted()) {
                 for (ChildProcess c : children) {
-                    if (!c.isAlive() && !reported.contains(c)) {
+                    if (!stopping && !c.isAlive() && !reported.contains(c)) {
                         reported.add(c);
                         System.err.println("kos: " + c.name() + " exited with " + c.exitCode() + "; see " + c.log());
                     }
@@ -277,6 +278,7 @@ public final class LocalStack implements AutoCloseable {
 
     @Override
     public void close() {
+        stopping = true;
         // Services first (gateway last started, first stopped), then Kafka, then PostgreSQL.
         for (int i = children.size() - 1; i >= 0; i--) {
             children.get(i).stop(15);
