@@ -29,7 +29,8 @@ import java.util.stream.Stream;
  */
 public final class LocalStack implements AutoCloseable {
     private final StackConfig config;
-    private final List<ChildProcess> children = new ArrayList<>();
+    // Read by the watcher thread while tests add or restart services.
+    private final List<ChildProcess> children = new java.util.concurrent.CopyOnWriteArrayList<>();
     private Database database;
     private EmbeddedKafkaBroker kafka;
     private final Map<String, String> serviceEnv = new HashMap<>();
