@@ -42,6 +42,15 @@ public final class LocalStack implements AutoCloseable {
 
     /** Starts the whole stack as {@code bin/start} does; for tests and tools. */
     public static LocalStack start(Settings settings) throws Exception {
+        return start(settings, Map.of());
+    }
+
+    /**
+     * Starts the whole stack with extra environment for every service, e.g.
+     * {@code KOS_GATEWAY_IDLE_TIMEOUT=5s} or {@code KOS_MEMBERSHIP_HEARTBEAT_INTERVAL=1s}: how
+     * tests run the real services with short timeouts.
+     */
+    public static LocalStack start(Settings settings, Map<String, String> serviceEnvironment) throws Exception {
         StackConfig config = StackConfig.from(settings);
         if (config.reset()) {
             deleteTree(config.home());
@@ -51,6 +60,7 @@ public final class LocalStack implements AutoCloseable {
             throw new IllegalStateException(String.join("; ", problems));
         }
         LocalStack stack = new LocalStack(config);
+        stack.serviceEnv.putAll(serviceEnvironment);
         try {
             stack.start();
         } catch (Exception e) {
