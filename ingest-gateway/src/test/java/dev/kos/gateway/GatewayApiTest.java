@@ -40,7 +40,6 @@ class GatewayApiTest {
     @BeforeAll
     static void start() {
         h = new GatewayHarness(dir, 3);
-        h.startPlacementStandIn();
     }
 
     @AfterAll
@@ -124,10 +123,13 @@ class GatewayApiTest {
         assertEquals(10, json.split("\"chunk_id\"").length - 1, json);
         assertTrue(json.contains("\"nodes\":[\"node-"), json);
 
-        List<String> events = h.outboxTypes(id);
-        assertEquals("upload_started", events.get(0));
-        assertEquals(10, events.stream().filter("chunk_stored"::equals).count());
-        assertEquals("upload_sealed", events.get(11), events.toString());
+        // What a downstream consumer reads on Kafka: the gateway's events, then the placement
+        // service's completion (which is what made the POST answer 201).
+        List<String> events = h.events.awaitPublished(id, "file_completed");
+        assertEquals("upload_started", events.get(0), events.toString());
+        assertEquals(10, events.stream().filter("chunk_stored"::equals).count(), events.toString());
+        assertEquals(List.of("upload_sealed", "file_completed"), events.subList(11, events.size()));
+        assertEquals(List.of(), h.unpublished(id), "the relay emptied the outbox");
     }
 
     @Test
@@ -234,7 +236,7 @@ class GatewayApiTest {
             }
         });
         assertEquals("failed", h.status(id));
-        assertEquals("upload_aborted", h.outboxTypes(id).getLast());
+        assertEquals("upload_aborted", h.events.awaitPublished(id, "upload_aborted").getLast());
         assertError(http.send(HttpRequest.newBuilder(h.uri("/files/" + id)).build(), HttpResponse.BodyHandlers.ofString()),
                 409, "file_not_completed");
         // The chunks it stored are dropped from the nodes (best effort, asynchronously).
@@ -334,7 +336,7 @@ class GatewayApiTest {
                 HttpResponse.BodyHandlers.ofString());
         assertEquals(202, del.statusCode(), del.body());
         assertEquals("deleting", h.status(a));
-        assertEquals("delete_requested", h.outboxTypes(a).getLast());
+        assertEquals("delete_requested", h.events.awaitPublished(a, "delete_requested").getLast());
         assertError(http.send(HttpRequest.newBuilder(h.uri("/files/" + a)).build(), HttpResponse.BodyHandlers.ofString()),
                 404, "file_not_found");
         assertError(http.send(HttpRequest.newBuilder(h.uri("/files/" + a + "/metadata")).build(), HttpResponse.BodyHandlers.ofString()),
@@ -355,6 +357,7 @@ class GatewayApiTest {
         String json = new String(ready.body(), StandardCharsets.UTF_8);
         assertEquals(200, ready.statusCode(), json);
         assertTrue(json.contains("\"postgresql\":{\"ready\":true"), json);
+        assertTrue(json.contains("\"kafka\":{\"ready\":true"), json);
         assertTrue(json.contains("\"active\":3"), json);
         HttpResponse<byte[]> api = get("/openapi.yaml");
         assertEquals(200, api.statusCode());

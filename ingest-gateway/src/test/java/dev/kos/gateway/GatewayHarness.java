@@ -5,7 +5,6 @@ import dev.kos.membership.NodeIdentity;
 import dev.kos.membership.NodeReport;
 import dev.kos.membership.NodeRepository;
 import dev.kos.metadata.Database;
-import dev.kos.metadata.FileRepository;
 import dev.kos.ring.HashRing;
 import dev.kos.ring.RingNode;
 import dev.kos.storageclient.StorageNodeClients;
@@ -20,46 +19,77 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.clients.admin.Admin;
 
 /**
  * A real gateway for tests: embedded PostgreSQL, real storage nodes on loopback, a ring built
- * here, and the Helidon server on an ephemeral port with {@link Main#routing}.
+ * here, the real event pipeline ({@link EventPipeline}: broker, outbox relay, placement service)
+ * and the Helidon server on an ephemeral port with {@link Main#routing}. One per test class.
  */
 final class GatewayHarness implements AutoCloseable {
     static final int CHUNK = 1 << 20;
     static final long MAX_FILE = 40L << 20;
+    private static final String BASE_NODE = "node-";
 
     final Database db;
     final NodeRepository nodeRepository;
     final Map<String, StorageNodeServer> nodes = new LinkedHashMap<>();
     final AtomicReference<HashRing> ring = new AtomicReference<>(HashRing.empty());
     final StorageNodeClients clients = new StorageNodeClients();
-    final Gateway gateway;
-    final WebServer server;
+    final EventPipeline events;
+    private final Admin kafkaAdmin;
     private final Path dataRoot;
-    private final AtomicBoolean placementRunning = new AtomicBoolean();
-    private Thread placement;
+    volatile Gateway gateway;
+    volatile WebServer server;
 
     GatewayHarness(Path dataRoot, int nodeCount) {
+        this(dataRoot, nodeCount, config(CHUNK, 8L * CHUNK, MAX_FILE));
+    }
+
+    GatewayHarness(Path dataRoot, int nodeCount, GatewayConfig config) {
         this.dataRoot = dataRoot;
         db = Database.embedded(null, 8, "gateway-test");
         db.migrate();
         nodeRepository = new NodeRepository(db);
         for (int i = 0; i < nodeCount; i++) {
-            startNode("node-" + i, 0);
+            startNode(BASE_NODE + i, 0);
         }
-        publishRing();
-        GatewayConfig config = new GatewayConfig("127.0.0.1", 0, "gateway-test", MAX_FILE, CHUNK, 8L * CHUNK,
-                Duration.ofSeconds(10), 3, Duration.ofSeconds(20), Duration.ofSeconds(2), Duration.ofMillis(300));
+        resetRing();
+        events = new EventPipeline(db, dataRoot.resolve("placement-state"));
+        kafkaAdmin = Readiness.kafkaAdmin(events.kafka.bootstrapServers());
+        startGateway(config);
+    }
+
+    /**
+     * The test gateway's settings: a 2 s idle timeout so stalled-client tests are quick, and a
+     * completion wait long enough that the real placement service answers before 202.
+     */
+    static GatewayConfig config(int chunkSize, long bufferMemory, long maxFile) {
+        return new GatewayConfig("127.0.0.1", 0, "gateway-test", maxFile, chunkSize, bufferMemory,
+                Duration.ofSeconds(10), 3, Duration.ofSeconds(20), Duration.ofSeconds(2), Duration.ofSeconds(10));
+    }
+
+    /** (Re)starts the HTTP gateway on a new port; the stores, nodes and Kafka stay. */
+    void startGateway(GatewayConfig config) {
+        stopGateway();
         FileCatalog catalog = new FileCatalog(db, new Events("ingest-gateway"), config.gatewayId(), Duration.ofHours(1));
         gateway = Main.gateway(config, catalog, new NodeDirectory(ring::get, nodeRepository), clients, ring::get,
-                List.of(Readiness.postgres(db), Readiness.storageNodes(ring::get)));
-        server = WebServer.builder().host("127.0.0.1").port(0).routing(r -> Main.routing(r, gateway)).build().start();
+                List.of(Readiness.postgres(db), Readiness.kafka(kafkaAdmin, Duration.ofSeconds(2)), Readiness.storageNodes(ring::get)));
+        Gateway g = gateway;
+        server = WebServer.builder().host("127.0.0.1").port(0).routing(r -> Main.routing(r, g)).build().start();
         if (!server.isRunning()) {
             throw new IllegalStateException("gateway did not start");
+        }
+    }
+
+    /** Stops the HTTP side as a crash would leave it: whatever was committed stays committed. */
+    void stopGateway() {
+        if (server != null) {
+            server.stop();
+            gateway.watchdog().close();
+            server = null;
         }
     }
 
@@ -76,49 +106,19 @@ final class GatewayHarness implements AutoCloseable {
         return node;
     }
 
-    void publishRing() {
+    /** The ring of the harness's own nodes (node-0, node-1, ...), whatever a test set before. */
+    void resetRing() {
         List<RingNode> members = new ArrayList<>();
-        nodes.forEach((id, n) -> members.add(RingNode.of(id, "127.0.0.1:" + n.port())));
+        nodes.forEach((id, n) -> {
+            if (id.startsWith(BASE_NODE)) {
+                members.add(RingNode.of(id, "127.0.0.1:" + n.port()));
+            }
+        });
         ring.set(HashRing.of(ring.get().epoch() + 1, members));
     }
 
     URI uri(String pathAndQuery) {
         return URI.create("http://127.0.0.1:" + server.port() + pathAndQuery);
-    }
-
-    /**
-     * Stands in for the placement service (built separately by the lead): completes sealed
-     * uploads through the same guarded repository call, which refuses files whose chunks are
-     * not all stored.
-     */
-    void startPlacementStandIn() {
-        placementRunning.set(true);
-        FileRepository files = new FileRepository();
-        placement = Thread.ofVirtual().start(() -> {
-            while (placementRunning.get()) {
-                List<UUID> sealed = db.withConnection(c -> {
-                    List<UUID> ids = new ArrayList<>();
-                    try (var rs = c.createStatement().executeQuery(
-                            "SELECT file_id FROM files WHERE status = 'uploading' AND sealed_at IS NOT NULL")) {
-                        while (rs.next()) {
-                            ids.add(rs.getObject(1, UUID.class));
-                        }
-                    }
-                    return ids;
-                });
-                for (UUID id : sealed) {
-                    db.inTransaction(c -> files.complete(c, id));
-                }
-                java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(20).toNanos());
-            }
-        });
-    }
-
-    void stopPlacementStandIn() throws InterruptedException {
-        placementRunning.set(false);
-        if (placement != null) {
-            placement.join();
-        }
     }
 
     String status(UUID fileId) {
@@ -132,7 +132,8 @@ final class GatewayHarness implements AutoCloseable {
         });
     }
 
-    List<String> outboxTypes(UUID fileId) {
+    /** Event types still waiting in the outbox for this file (published ones are deleted). */
+    List<String> unpublished(UUID fileId) {
         return db.withConnection(c -> {
             List<String> types = new ArrayList<>();
             try (var ps = c.prepareStatement("SELECT event_type FROM outbox WHERE record_key = ? ORDER BY id")) {
@@ -160,10 +161,10 @@ final class GatewayHarness implements AutoCloseable {
     }
 
     @Override
-    public void close() throws Exception {
-        stopPlacementStandIn();
-        server.stop();
-        gateway.watchdog().close();
+    public void close() {
+        stopGateway();
+        events.close();
+        kafkaAdmin.close();
         clients.close();
         nodes.values().forEach(StorageNodeServer::close);
         db.close();

@@ -1,0 +1,114 @@
+package dev.kos.gateway;
+
+import dev.kos.embeddedkafka.EmbeddedKafkaBroker;
+import dev.kos.events.EventSerde;
+import dev.kos.events.OutboxRelay;
+import dev.kos.events.Topics;
+import dev.kos.metadata.Database;
+import dev.kos.placement.PlacementForTests;
+import dev.kos.placement.PlacementService;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+
+/**
+ * The event side of the product, for real: a KRaft broker, the outbox relay and the placement
+ * service (which completes sealed uploads), plus a consumer that records every file event as a
+ * downstream consumer would see it. Start one per test class: the broker takes seconds.
+ */
+final class EventPipeline implements AutoCloseable {
+    final EmbeddedKafkaBroker kafka;
+    private final Database db;
+    private final PlacementService placement;
+    private final Map<String, List<String>> seen = new ConcurrentHashMap<>();
+    private final KafkaConsumer<String, byte[]> consumer;
+    private final Thread reader;
+    private volatile boolean reading = true;
+    private volatile OutboxRelay relay;
+
+    EventPipeline(Database db, Path stateDir) {
+        this.db = db;
+        kafka = EmbeddedKafkaBroker.start(null, 0);
+        // The placement service creates the kos topics before it starts its stream.
+        placement = PlacementForTests.start(kafka.bootstrapServers(), "gateway-test-placement", stateDir, db);
+        if (!GatewayHarness.await(Duration.ofSeconds(60), placement::isRunning)) {
+            throw new IllegalStateException("placement service not running: " + placement.state());
+        }
+        startRelay();
+        consumer = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"), new StringDeserializer(), new ByteArrayDeserializer());
+        List<TopicPartition> partitions = new ArrayList<>();
+        consumer.partitionsFor(Topics.FILES).forEach(p -> partitions.add(new TopicPartition(p.topic(), p.partition())));
+        consumer.assign(partitions);
+        consumer.seekToBeginning(partitions);
+        reader = Thread.ofPlatform().name("test-event-reader").start(this::read);
+    }
+
+    private void read() {
+        try {
+            while (reading) {
+                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(100))) {
+                    seen.computeIfAbsent(r.key(), k -> new CopyOnWriteArrayList<>())
+                            .add(EventSerde.header(r.headers(), EventSerde.HEADER_EVENT_TYPE));
+                }
+            }
+        } catch (WakeupException e) {
+            // close() ends the loop
+        } finally {
+            consumer.close(Duration.ofSeconds(2));
+        }
+    }
+
+    /** The file's event types in the order Kafka delivered them so far. */
+    List<String> published(UUID fileId) {
+        return List.copyOf(seen.getOrDefault(fileId.toString(), List.of()));
+    }
+
+    /** Waits until the file's events on Kafka end with {@code lastType}, and returns them all. */
+    List<String> awaitPublished(UUID fileId, String lastType) {
+        GatewayHarness.await(Duration.ofSeconds(20), () -> {
+            List<String> types = published(fileId);
+            return !types.isEmpty() && types.getLast().equals(lastType);
+        });
+        return published(fileId);
+    }
+
+    OutboxRelay relay() {
+        return relay;
+    }
+
+    void startRelay() {
+        relay = OutboxRelay.start(db, kafka.bootstrapServers(), new OutboxRelay.Options(Duration.ofMillis(20), 500, Duration.ofSeconds(1)));
+    }
+
+    /** Stops publishing: committed events stay in the outbox, as after a crash before the publish. */
+    void stopRelay() {
+        relay.close();
+    }
+
+    @Override
+    public void close() {
+        reading = false;
+        consumer.wakeup();
+        try {
+            reader.join(5000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        placement.close();
+        relay.close();
+        kafka.close();
+    }
+}
