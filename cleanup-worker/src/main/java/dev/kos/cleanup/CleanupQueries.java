@@ -41,7 +41,8 @@ final class CleanupQueries {
         String sql = "SELECT file_id FROM files WHERE status IN ('deleting', 'failed', 'expired') AND file_id > ? "
                 + "ORDER BY file_id LIMIT ?";
         try (PreparedStatement ps = c.prepareStatement(sql)) {
-            ps.setObject(1, after.orElse(new UUID(Long.MIN_VALUE, Long.MIN_VALUE)));
+            // PostgreSQL orders uuids as unsigned bytes: all zeros sorts before every real id.
+            ps.setObject(1, after.orElse(new UUID(0, 0)));
             ps.setInt(2, limit);
             List<UUID> page = new ArrayList<>();
             try (ResultSet rs = ps.executeQuery()) {
