@@ -1,0 +1,78 @@
+package dev.kos.cleanup;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kos.metadata.FileStatus;
+import dev.kos.metadata.LocationState;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** Replaying kos.files.v1 from the beginning through a fresh consumer group changes no row and no chunk. */
+class TestCleanupJob_Replay {
+    @RegisterExtension
+    static SharedKafka kafka = new SharedKafka();
+    static Harness h;
+    static TestNode a;
+    static TestNode b;
+
+    @BeforeAll
+    static void start() throws Exception {
+        h = new Harness(kafka.broker());
+        a = h.node("replay-a");
+        b = h.node("replay-b");
+    }
+
+    @AfterAll
+    static void stop() {
+        if (h != null) {
+            h.close();
+        }
+    }
+
+    @Test
+    void replayingTheFilesTopicChangesNothing() throws Exception {
+        CleanupWorker worker = h.worker(h.config("cleanup-replay"), Clock.systemUTC());
+        UUID deleted = h.completed("deleted.bin", 3, a, b);
+        UUID failed = h.uploading("failed.bin", 2, a, b);
+        UUID expired = h.uploading("expired.bin", 2, a, b);
+        UUID kept = h.completed("kept.bin", 2, a, b);
+        UUID uploading = h.uploading("uploading.bin", 1, b);
+        // Deleted, with copies not reaped yet: a replay must not resurrect or re-mark them.
+        UUID pending = h.completed("pending-delete.bin", 2, a, b);
+        h.requestDelete(deleted);
+        h.failUpload(failed);
+        h.ageSession(expired, Duration.ofHours(25), Duration.ofHours(25), Duration.ofSeconds(-1));
+        assertEquals(1, worker.expireOnce());
+        Poll.until(() -> h.allLocationsIn(deleted, LocationState.DELETING) && h.allLocationsIn(failed, LocationState.DELETING),
+                "the consumer marked the deleted and failed files");
+        worker.reapOnce();
+        for (UUID f : List.of(deleted, failed, expired)) {
+            assertEquals(FileStatus.DELETED, h.status(f));
+        }
+        h.requestDelete(pending);
+        h.awaitConsumed("cleanup-replay");
+        assertTrue(h.allLocationsIn(pending, LocationState.DELETING));
+
+        String rowsBefore = h.snapshot();
+        List<String> aBefore = h.listed(a);
+        List<String> bBefore = h.listed(b);
+
+        String group = "cleanup-replay-again-" + UUID.randomUUID();
+        CleanupWorker replay = h.worker(h.config(group), Clock.systemUTC());
+        h.awaitConsumed(group);
+        assertTrue(replay.eventsApplied() >= 25, "the new group ran every event's effect again: " + replay.eventsApplied());
+
+        assertEquals(rowsBefore, h.snapshot(), "row for row");
+        assertEquals(aBefore, h.listed(a), "chunk for chunk on a");
+        assertEquals(bBefore, h.listed(b), "chunk for chunk on b");
+        assertEquals(FileStatus.COMPLETED, h.status(kept));
+        assertEquals(FileStatus.UPLOADING, h.status(uploading));
+    }
+}
