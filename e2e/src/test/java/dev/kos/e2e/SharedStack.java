@@ -1,0 +1,40 @@
+package dev.kos.e2e;
+
+import java.util.Map;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+/**
+ * One stack for the whole default suite: starting one takes ~13 s, so every test class that
+ * leaves it healthy shares it. JUnit closes it (an AutoCloseable in the root store) once the
+ * last test class has run. Tests that kill a node restart it before they end.
+ */
+final class SharedStack implements BeforeAllCallback {
+    /** 1 MiB chunks: a few-MiB test file spreads over several nodes, as a GiB file would at 8 MiB. */
+    static final long CHUNK_SIZE = 1L << 20;
+    /** Short enough for a stalled client test to finish quickly, long enough for a busy 2-core machine. */
+    static final String IDLE_TIMEOUT = "3s";
+    private static volatile TestStack shared;
+
+    @Override
+    public void beforeAll(ExtensionContext context) {
+        context.getRoot().getStore(ExtensionContext.Namespace.GLOBAL)
+                .computeIfAbsent(SharedStack.class, k -> start(), TestStack.class);
+    }
+
+    private static TestStack start() {
+        TestStack s = TestStack.start("shared", Map.of(
+                "KOS_GATEWAY_CHUNK_SIZE", String.valueOf(CHUNK_SIZE),
+                "KOS_GATEWAY_IDLE_TIMEOUT", IDLE_TIMEOUT));
+        shared = s;
+        return s;
+    }
+
+    static TestStack stack() {
+        TestStack s = shared;
+        if (s == null) {
+            throw new IllegalStateException("annotate the test class with @ExtendWith(SharedStack.class)");
+        }
+        return s;
+    }
+}

@@ -1,0 +1,126 @@
+package dev.kos.e2e;
+
+import dev.kos.config.Settings;
+import dev.kos.infra.LocalStack;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.stream.Stream;
+
+/**
+ * A real local stack for tests: its own home dir, free ports (so it never collides with a stack
+ * a developer runs, nor with a parallel build) and short membership timings so failure tests
+ * finish in seconds. Closing it stops every process and deletes its data.
+ */
+final class TestStack implements AutoCloseable {
+    /** Nodes a test may add beyond the initial six; their ports are reserved with the others. */
+    static final int SPARE_NODES = 2;
+    static final int NODES = 6;
+
+    /** Heartbeat every second, inactive after four silent seconds, rings re-read five times a second. */
+    static final Map<String, String> FAST_MEMBERSHIP = Map.of(
+            "KOS_MEMBERSHIP_HEARTBEAT_INTERVAL", "1s",
+            "KOS_MEMBERSHIP_INACTIVE_AFTER", "4s",
+            "KOS_MEMBERSHIP_POLL_INTERVAL", "200ms");
+
+    final LocalStack stack;
+    final KosClient client;
+    final StackDb db;
+    private final Path home;
+
+    private TestStack(LocalStack stack, Path home) {
+        this.stack = stack;
+        this.home = home;
+        this.client = new KosClient(stack.gatewayUrl());
+        this.db = new StackDb(stack.database());
+    }
+
+    /** Starts a stack with the fast membership timings plus the given service environment. */
+    static TestStack start(String name, Map<String, String> extraEnv) {
+        Map<String, String> env = new HashMap<>(FAST_MEMBERSHIP);
+        env.putAll(extraEnv);
+        try {
+            Path home = Files.createTempDirectory(Path.of(System.getProperty("java.io.tmpdir")), "kos-e2e-" + name + "-");
+            int nodeBase = freeConsecutivePorts(NODES + SPARE_NODES);
+            String[] flags = {
+                "--home=" + home,
+                "--reset",
+                "--gateway-port=" + freePort(),
+                "--kafka-port=" + freePort(),
+                "--node-base-port=" + nodeBase,
+                "--nodes=" + NODES};
+            return new TestStack(LocalStack.start(Settings.of(flags, Map.of()), env), home);
+        } catch (Exception e) {
+            throw new IllegalStateException("the test stack did not start: " + e.getMessage(), e);
+        }
+    }
+
+    /** Storage node i's name as services and the nodes table know it. */
+    static String node(int i) {
+        return "node-" + i;
+    }
+
+    /** Where node i keeps a chunk on disk: {@code <data>/<first two chars>/<chunkId>}. */
+    Path chunkFile(String nodeId, String chunkId) {
+        int i = Integer.parseInt(nodeId.substring("node-".length()));
+        return stack.nodeDataDir(i).resolve(chunkId.substring(0, 2)).resolve(chunkId);
+    }
+
+    @Override
+    public void close() {
+        stack.close();
+        deleteTree(home);
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    /**
+     * A run of free ports below the kernel's ephemeral range (32768+), where outgoing
+     * connections would otherwise take them between this check and the nodes' start.
+     */
+    static int freeConsecutivePorts(int count) {
+        for (int attempt = 0; attempt < 200; attempt++) {
+            int base = ThreadLocalRandom.current().nextInt(20_000, 32_000 - count);
+            boolean free = true;
+            for (int p = base; p < base + count && free; p++) {
+                free = isFree(p);
+            }
+            if (free) {
+                return base;
+            }
+        }
+        throw new IllegalStateException("no " + count + " consecutive free ports in 20000-32000");
+    }
+
+    private static boolean isFree(int port) {
+        try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static void deleteTree(Path root) {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(root)) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not delete " + root, e);
+        }
+    }
+}
