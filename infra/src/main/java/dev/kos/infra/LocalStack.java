@@ -196,19 +196,12 @@ public final class LocalStack implements AutoCloseable {
         for (int i = 1; i <= config.nodes(); i++) {
             startNode(i);
         }
-        for (Service service : Service.WORKERS) {
-            startService(service.name(), service.mainClass(), service.heap(),
-                    "--placement-state-dir=" + home.resolve(service.name()));
-        }
+        startService("placement", "dev.kos.placement.Main", "-Xmx384m",
+                "--placement-state-dir=" + home.resolve("placement"));
+        startService("cleanup", "dev.kos.cleanup.Main", "-Xmx256m");
         startService("gateway", "dev.kos.gateway.Main", "-Xmx512m", "--gateway-port=" + config.gatewayPort());
         awaitGateway(Duration.ofSeconds(90));
         System.out.printf("kos: started in %.1f s%n", Duration.between(t0, Instant.now()).toMillis() / 1000.0);
-    }
-
-    /** The Kafka-driven workers, started after the storage nodes and before the gateway. */
-    record Service(String name, String mainClass, String heap) {
-        static final List<Service> WORKERS = List.of(
-                new Service("placement", "dev.kos.placement.Main", "-Xmx384m"));
     }
 
     private void startNode(int i) throws IOException {
