@@ -176,6 +176,44 @@ class GatewayFaultTest {
         }
     }
 
+    /**
+     * The outbox across a gateway crash between the metadata commit and the publish: with no
+     * relay running, an upload commits its rows and events but nothing reaches Kafka, so the
+     * placement service never hears of it and POST answers 202. The gateway then dies; a new
+     * gateway process (its relay) publishes the waiting events, and the placement service
+     * completes the file, which downloads intact.
+     */
+    @Test
+    void eventsCommittedBeforeAGatewayCrashArePublishedByTheNextGateway() throws Exception {
+        byte[] data = GatewayApiTest.random(3 * CHUNK + 1, 21);
+        h.events.stopRelay();
+        h.startGateway(GatewayHarness.config(CHUNK, 8L * CHUNK, GatewayHarness.MAX_FILE, Duration.ofMillis(500)));
+        UUID id;
+        try {
+            HttpResponse<String> up = upload(h, "crash.bin", data);
+            assertEquals(202, up.statusCode(), up.body());
+            id = GatewayApiTest.idOf(up);
+            assertEquals("/files/" + id + "/metadata", up.headers().firstValue("Location").orElseThrow());
+            assertEquals("uploading", h.status(id), "sealed, not completed: the placement service saw nothing");
+            List<String> waiting = List.of("upload_started", "chunk_stored", "chunk_stored", "chunk_stored", "chunk_stored",
+                    "upload_sealed");
+            assertEquals(waiting, h.unpublished(id));
+            assertEquals(List.of(), h.events.published(id));
+        } finally {
+            h.stopGateway(); // the crash: the rows stay in the outbox, unpublished
+            h.events.startRelay();
+            h.startGateway(GatewayHarness.config(CHUNK, 8L * CHUNK, GatewayHarness.MAX_FILE));
+        }
+        assertEquals(List.of("upload_started", "chunk_stored", "chunk_stored", "chunk_stored", "chunk_stored",
+                "upload_sealed", "file_completed"), h.events.awaitPublished(id, "file_completed"));
+        assertEquals("completed", h.status(id));
+        assertEquals(List.of(), h.unpublished(id));
+        HttpResponse<byte[]> down = http.send(HttpRequest.newBuilder(h.uri("/files/" + id)).build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        assertEquals(200, down.statusCode());
+        assertEquals(GatewayApiTest.sha256(data), GatewayApiTest.sha256(down.body()));
+    }
+
     private HttpResponse<String> upload(GatewayHarness harness, String name, byte[] body) throws Exception {
         return http.send(HttpRequest.newBuilder(harness.uri("/files?name=" + name))
                 .header("Content-Type", "application/octet-stream")

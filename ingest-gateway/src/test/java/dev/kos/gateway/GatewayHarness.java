@@ -67,8 +67,12 @@ final class GatewayHarness implements AutoCloseable {
      * completion wait long enough that the real placement service answers before 202.
      */
     static GatewayConfig config(int chunkSize, long bufferMemory, long maxFile) {
+        return config(chunkSize, bufferMemory, maxFile, Duration.ofSeconds(10));
+    }
+
+    static GatewayConfig config(int chunkSize, long bufferMemory, long maxFile, Duration completionWait) {
         return new GatewayConfig("127.0.0.1", 0, "gateway-test", maxFile, chunkSize, bufferMemory,
-                Duration.ofSeconds(10), 3, Duration.ofSeconds(20), Duration.ofSeconds(2), Duration.ofSeconds(10));
+                Duration.ofSeconds(10), 3, Duration.ofSeconds(20), Duration.ofSeconds(2), completionWait);
     }
 
     /** (Re)starts the HTTP gateway on a new port; the stores, nodes and Kafka stay. */
