@@ -1,0 +1,7 @@
+package dev.kos.placement.rebalance;
+
+import java.util.UUID;
+
+/** A chunk a test stored, with the bytes it must read back. */
+record PlacedChunk(UUID fileId, int index, String chunkId, byte[] data, int crc32c) {
+}
