@@ -1,5 +1,6 @@
 package dev.kos.cleanup;
 
+import dev.kos.testkit.Poll;
 import dev.kos.embeddedkafka.EmbeddedKafkaBroker;
 import dev.kos.events.EventSerde;
 import dev.kos.events.Events;
@@ -63,6 +64,7 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  * placement service make (same repositories, same outbox events, same transactions).
  */
 final class Harness implements AutoCloseable {
+    private static final java.time.Duration EVENT_TIMEOUT = java.time.Duration.ofSeconds(30);
     static final Duration NEVER = Duration.ofHours(1);
     static final int CHUNK_SIZE = 64 * 1024;
 
@@ -276,10 +278,10 @@ final class Harness implements AutoCloseable {
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
             List<EventEnvelope> seen = new ArrayList<>();
-            long deadline = System.nanoTime() + Poll.TIMEOUT.toNanos();
+            long deadline = System.nanoTime() + EVENT_TIMEOUT.toNanos();
             while (!complete.test(seen)) {
                 if (System.nanoTime() > deadline) {
-                    throw new AssertionError("events of " + fileId + " incomplete within " + Poll.TIMEOUT + ": "
+                    throw new AssertionError("events of " + fileId + " incomplete within " + EVENT_TIMEOUT + ": "
                             + seen.stream().map(e -> e.getPayloadCase().toString()).toList());
                 }
                 for (ConsumerRecord<String, EventEnvelope> r : consumer.poll(Duration.ofMillis(200))) {

@@ -1,5 +1,6 @@
 package dev.kos.cleanup;
 
+import dev.kos.testkit.Poll;
 import static dev.kos.schemas.events.v1.EventEnvelope.PayloadCase.CHUNK_DELETED;
 import static dev.kos.schemas.events.v1.EventEnvelope.PayloadCase.FILE_DELETED;
 import static org.junit.jupiter.api.Assertions.assertEquals;

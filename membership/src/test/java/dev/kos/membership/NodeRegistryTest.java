@@ -1,5 +1,6 @@
 package dev.kos.membership;
 
+import dev.kos.testkit.Poll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -52,7 +53,7 @@ class NodeRegistryTest {
         List<String> changes = new CopyOnWriteArrayList<>();
         gateway.addListener((prev, next) -> changes.add(ids(prev) + "->" + ids(next)));
         long epoch = nodes.register(NodeIdentity.of("n3", "h:3"), REPORT).change().orElseThrow().epoch();
-        Duration seen = Eventually.await(Duration.ofSeconds(5), () -> bothAt(epoch), this::state);
+        Duration seen = Poll.until(Duration.ofSeconds(5), () -> bothAt(epoch), this::state);
         System.out.println("a joining node reached both registries in " + seen.toMillis() + " ms (poll " + POLL.toMillis() + " ms)");
         assertEquals(List.of("n1", "n2", "n3"), ids(gateway.ring()));
         assertEquals(List.of("[n1, n2]->[n1, n2, n3]"), changes);
@@ -61,14 +62,14 @@ class NodeRegistryTest {
     @Test
     void drainedAndRemovedNodesLeaveTheRingAndActivatedOnesReturn() {
         long drained = nodes.drain("n1").orElseThrow().epoch();
-        Eventually.await(Duration.ofSeconds(5), () -> bothAt(drained), this::state);
+        Poll.until(Duration.ofSeconds(5), () -> bothAt(drained), this::state);
         assertEquals(List.of("n2"), ids(gateway.ring()));
         long removed = nodes.remove("n2").orElseThrow().epoch();
-        Eventually.await(Duration.ofSeconds(5), () -> bothAt(removed), this::state);
+        Poll.until(Duration.ofSeconds(5), () -> bothAt(removed), this::state);
         assertTrue(gateway.ring().isEmpty());
         assertTrue(gateway.ring().owner("chunk").isEmpty(), "no node: the gateway answers 503");
         long back = nodes.activate("n1").orElseThrow().epoch();
-        Eventually.await(Duration.ofSeconds(5), () -> bothAt(back), this::state);
+        Poll.until(Duration.ofSeconds(5), () -> bothAt(back), this::state);
         assertEquals(List.of("n1"), ids(placement.ring()));
     }
 
@@ -77,7 +78,7 @@ class NodeRegistryTest {
         // No heartbeater runs for n1 and n2 in this test: keep n2 alive by hand, let n1 go silent.
         TestDatabase.ageHeartbeat(db, "n1", 5);
         nodes.heartbeat("n2", REPORT);
-        Eventually.await(Duration.ofSeconds(5), () -> ids(gateway.ring()).equals(List.of("n2"))
+        Poll.until(Duration.ofSeconds(5), () -> ids(gateway.ring()).equals(List.of("n2"))
                 && ids(placement.ring()).equals(List.of("n2")), this::state);
         assertEquals(NodeStatus.INACTIVE, nodes.find("n1").orElseThrow().status());
         assertEquals(3, TestDatabase.epoch(db), "one sweep, one bump, though two registries raced for it");
@@ -90,7 +91,7 @@ class NodeRegistryTest {
         }
         nodes.drain("n4");
         long epoch = TestDatabase.epoch(db);
-        Eventually.await(Duration.ofSeconds(5), () -> bothAt(epoch), this::state);
+        Poll.until(Duration.ofSeconds(5), () -> bothAt(epoch), this::state);
         HashRing a = gateway.ring();
         HashRing b = placement.ring();
         assertEquals(a.members(), b.members());

@@ -1,5 +1,6 @@
 package dev.kos.membership;
 
+import dev.kos.testkit.Poll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -33,7 +34,7 @@ class TestHeartbeatMechanism {
             assertTrue(hb.registered(), "start() registers synchronously when the database is up");
             assertEquals(NodeStatus.ACTIVE, nodes.find("beat-1").orElseThrow().status());
             // Record each distinct heartbeat time (database clock) until 8 were seen.
-            Eventually.await(Duration.ofSeconds(10), () -> {
+            Poll.until(Duration.ofSeconds(10), () -> {
                 Instant t = nodes.find("beat-1").orElseThrow().lastHeartbeat();
                 if (beats.isEmpty() || !beats.get(beats.size() - 1).equals(t)) {
                     beats.add(t);
@@ -61,7 +62,7 @@ class TestHeartbeatMechanism {
                 () -> new NodeReport(1, 1, 1), INTERVAL).start()) {
             TestDatabase.ageHeartbeat(db, "beat-2", 60);
             assertEquals(1, nodes.markInactiveSilentSince(Duration.ofSeconds(1)).size());
-            Eventually.await(Duration.ofSeconds(5), () -> nodes.find("beat-2").orElseThrow().status() == NodeStatus.ACTIVE,
+            Poll.until(Duration.ofSeconds(5), () -> nodes.find("beat-2").orElseThrow().status() == NodeStatus.ACTIVE,
                     () -> "still " + nodes.find("beat-2"));
             assertTrue(hb.heartbeats() >= 2);
         }
@@ -76,7 +77,7 @@ class TestHeartbeatMechanism {
             }
             return new NodeReport(1, 1, calls.get());
         }, INTERVAL).start()) {
-            Eventually.await(Duration.ofSeconds(5), () -> calls.get() >= 6, () -> "ticks stopped at " + calls.get());
+            Poll.until(Duration.ofSeconds(5), () -> calls.get() >= 6, () -> "ticks stopped at " + calls.get());
             assertTrue(hb.heartbeats() >= 3, "successful beats " + hb.heartbeats());
         }
     }
@@ -107,11 +108,11 @@ class TestHeartbeatMechanism {
                     () -> new NodeReport(1, 1, 1), INTERVAL).start()) {
                 assertTrue(hb.registered());
                 setLogin(false);
-                Eventually.await(Duration.ofSeconds(10), () -> hb.consecutiveFailures() >= 2,
+                Poll.until(Duration.ofSeconds(10), () -> hb.consecutiveFailures() >= 2,
                         () -> "no failed heartbeat during the outage");
                 Instant duringOutage = nodes.find("beat-4").orElseThrow().lastHeartbeat();
                 setLogin(true);
-                Duration recovery = Eventually.await(Duration.ofSeconds(10),
+                Duration recovery = Poll.until(Duration.ofSeconds(10),
                         () -> hb.consecutiveFailures() == 0
                                 && nodes.find("beat-4").orElseThrow().lastHeartbeat().isAfter(duringOutage),
                         () -> "no heartbeat after the database came back");

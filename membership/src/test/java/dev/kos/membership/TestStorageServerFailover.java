@@ -1,5 +1,6 @@
 package dev.kos.membership;
 
+import dev.kos.testkit.Poll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -53,13 +54,13 @@ class TestStorageServerFailover {
         try (NodeHeartbeater steady = new NodeHeartbeater(nodes, NodeIdentity.of("steady", "127.0.0.1:7100"),
                 () -> new NodeReport(1, 1, 0), HEARTBEAT).start()) {
             Process node = startNode("victim");
-            Eventually.await(Duration.ofSeconds(15), () -> ringIds().contains("victim"), () -> "ring " + ringIds());
+            Poll.until(Duration.ofSeconds(15), () -> ringIds().contains("victim"), () -> "ring " + ringIds());
             assertEquals(List.of("steady", "victim"), ringIds());
 
             node.destroyForcibly(); // SIGKILL
             assertTrue(node.waitFor(10, TimeUnit.SECONDS));
             long killedAt = System.nanoTime();
-            Duration gone = Eventually.await(Duration.ofSeconds(10), () -> !ringIds().contains("victim"),
+            Duration gone = Poll.until(Duration.ofSeconds(10), () -> !ringIds().contains("victim"),
                     () -> "still in the ring: " + ringIds());
             assertEquals(NodeStatus.INACTIVE, nodes.find("victim").orElseThrow().status());
             assertEquals(List.of("steady", "victim"), nodes.list().stream().map(StorageNode::nodeId).toList(),
@@ -71,7 +72,7 @@ class TestStorageServerFailover {
             assertTrue(gone.compareTo(INACTIVE_AFTER.minusMillis(300)) >= 0, "left before its timeout could pass: " + gone);
 
             startNode("victim");
-            Duration back = Eventually.await(Duration.ofSeconds(15), () -> ringIds().contains("victim"),
+            Duration back = Poll.until(Duration.ofSeconds(15), () -> ringIds().contains("victim"),
                     () -> "did not rejoin: " + ringIds());
             System.out.println("restarted node rejoined the ring after " + back.toMillis() + " ms (JVM start included)");
             assertEquals(NodeStatus.ACTIVE, nodes.find("victim").orElseThrow().status());

@@ -1,5 +1,6 @@
 package dev.kos.metadata;
 
+import dev.kos.testkit.Poll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -49,7 +50,7 @@ class TestDatabaseConnectionPool {
     @AfterEach
     void poolIsIdleAgain() {
         HikariPoolMXBean pool = db.pool().getHikariPoolMXBean();
-        Eventually.await(Duration.ofSeconds(10), () -> pool.getActiveConnections() == 0 && pool.getThreadsAwaitingConnection() == 0,
+        Poll.until(Duration.ofSeconds(10), () -> pool.getActiveConnections() == 0 && pool.getThreadsAwaitingConnection() == 0,
                 () -> "pool idle, but active=" + pool.getActiveConnections() + " waiting=" + pool.getThreadsAwaitingConnection());
         assertTrue(pool.getTotalConnections() <= Database.DEFAULT_POOL_SIZE, "total " + pool.getTotalConnections());
     }

@@ -1,5 +1,6 @@
 package dev.kos.metadata;
 
+import dev.kos.testkit.Poll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -94,7 +95,7 @@ class UploadSessionRepositoryTest {
     void theDatabaseClockDecidesWhenNoTimeIsGiven() {
         UUID id = openSessions(1, Duration.ofMillis(1)).getFirst();
         UUID live = openSessions(1, HOUR).getFirst();
-        Eventually.await(Duration.ofSeconds(5),
+        Poll.until(Duration.ofSeconds(5),
                 () -> db.inTransaction(c -> sessions.expiredBatch(c, 10)).stream().map(UploadSession::fileId).toList().equals(List.of(id)),
                 () -> "the 1 ms session expires by the database clock, the 1 h one " + live + " does not");
     }

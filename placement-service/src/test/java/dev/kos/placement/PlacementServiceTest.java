@@ -15,6 +15,7 @@ import dev.kos.metadata.Database;
 import dev.kos.metadata.FileRepository;
 import dev.kos.metadata.FileStatus;
 import dev.kos.metadata.NewFile;
+import dev.kos.testkit.Poll;
 import dev.kos.schemas.events.v1.ChunkChecksum;
 import dev.kos.schemas.events.v1.ChunkStored;
 import dev.kos.schemas.events.v1.EventEnvelope;
@@ -31,7 +32,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.ListOffsetsResult;
@@ -126,21 +126,6 @@ class PlacementServiceTest {
         return id;
     }
 
-    static void await(String what, Duration timeout, BooleanSupplier condition) {
-        Instant deadline = Instant.now().plus(timeout);
-        while (!condition.getAsBoolean()) {
-            if (Instant.now().isAfter(deadline)) {
-                throw new AssertionError("timed out after " + timeout.toSeconds() + " s waiting for: " + what);
-            }
-            Thread.onSpinWait();
-            try {
-                Thread.sleep(20); // poll interval inside a deadline loop
-            } catch (InterruptedException e) {
-                throw new AssertionError(e);
-            }
-        }
-    }
-
     static FileStatus status(UUID id) {
         return files.find(db, id).orElseThrow().status();
     }
@@ -193,9 +178,8 @@ class PlacementServiceTest {
     @Test
     void aSealedUploadWithEveryChunkStoredIsCompletedAndAnnounced() {
         UUID id = upload(3);
-        await("file completed", Duration.ofSeconds(60), () -> status(id) == FileStatus.COMPLETED);
-        await("file_completed published", Duration.ofSeconds(30),
-                () -> count(eventsOf(id), EventEnvelope.PayloadCase.FILE_COMPLETED) == 1);
+        Poll.until(Duration.ofSeconds(60), () -> status(id) == FileStatus.COMPLETED, "file completed");
+        Poll.until(Duration.ofSeconds(30), () -> count(eventsOf(id), EventEnvelope.PayloadCase.FILE_COMPLETED) == 1, "file_completed published");
         List<EventEnvelope> es = eventsOf(id);
         for (int i = 1; i < es.size(); i++) {
             assertTrue(es.get(i).getSequence() > es.get(i - 1).getSequence(), "per-file sequence must increase: " + es);
@@ -205,9 +189,8 @@ class PlacementServiceTest {
     @Test
     void replayedDuplicatedAndReorderedEventsChangeNothing() throws Exception {
         UUID id = upload(4);
-        await("file completed", Duration.ofSeconds(60), () -> status(id) == FileStatus.COMPLETED);
-        await("file_completed published", Duration.ofSeconds(30),
-                () -> count(eventsOf(id), EventEnvelope.PayloadCase.FILE_COMPLETED) == 1);
+        Poll.until(Duration.ofSeconds(60), () -> status(id) == FileStatus.COMPLETED, "file completed");
+        Poll.until(Duration.ofSeconds(30), () -> count(eventsOf(id), EventEnvelope.PayloadCase.FILE_COMPLETED) == 1, "file_completed published");
         long seqBefore = files.find(db, id).orElseThrow().eventSeq();
 
         // Re-publish every event of the file twice, the second time in reverse order.
@@ -223,7 +206,7 @@ class PlacementServiceTest {
                 producer.send(new ProducerRecord<>(Topics.FILES, id.toString(), e)).get();
             }
         }
-        await("placement caught up with the replay", Duration.ofSeconds(60), PlacementServiceTest::caughtUp);
+        Poll.until(Duration.ofSeconds(60), PlacementServiceTest::caughtUp, "placement caught up with the replay");
 
         assertEquals(FileStatus.COMPLETED, status(id));
         assertEquals(seqBefore, files.find(db, id).orElseThrow().eventSeq(), "no new event was written for the file");
@@ -234,10 +217,9 @@ class PlacementServiceTest {
     @Test
     void aChunkWhoseReportedChecksumDiffersFailsTheUpload() {
         UUID id = upload(2, 1000, 0xBAD);
-        await("file failed", Duration.ofSeconds(60), () -> status(id) == FileStatus.FAILED);
+        Poll.until(Duration.ofSeconds(60), () -> status(id) == FileStatus.FAILED, "file failed");
         assertTrue(files.find(db, id).orElseThrow().failureReason().orElse("").contains("chunk 1"));
-        await("upload_aborted published", Duration.ofSeconds(30),
-                () -> count(eventsOf(id), EventEnvelope.PayloadCase.UPLOAD_ABORTED) == 1);
+        Poll.until(Duration.ofSeconds(30), () -> count(eventsOf(id), EventEnvelope.PayloadCase.UPLOAD_ABORTED) == 1, "upload_aborted published");
         assertEquals(0, count(eventsOf(id), EventEnvelope.PayloadCase.FILE_COMPLETED));
     }
 }
