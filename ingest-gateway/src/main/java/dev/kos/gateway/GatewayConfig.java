@@ -9,7 +9,8 @@ public record GatewayConfig(String host, int port, String gatewayId, long maxFil
                             Duration idleTimeout, Duration completionWait) {
     public static final long MIB = 1L << 20;
     public static final long DEFAULT_MAX_FILE_SIZE = 10L << 30;
-    public static final int DEFAULT_CHUNK_SIZE = (int) (8 * MIB);
+    /** Measured (module README): upload speed rises with chunk size, download is flat from 16 MiB. */
+    public static final int DEFAULT_CHUNK_SIZE = (int) (16 * MIB);
     public static final long DEFAULT_BUFFER_MEMORY = 256 * MIB;
 
     public GatewayConfig {

@@ -31,7 +31,8 @@ import org.apache.kafka.clients.admin.Admin;
  * <tr><td>gateway.id</td><td>gateway-&lt;pid&gt;</td><td>recorded on upload sessions</td></tr>
  * <tr><td>gateway.max-file-size</td><td>10GiB</td><td>larger uploads get 413 (from Content-Length
  *     before reading, else when the limit is crossed)</td></tr>
- * <tr><td>gateway.chunk-size</td><td>8MiB</td><td>bytes per chunk (measured: see the module README)</td></tr>
+ * <tr><td>gateway.chunk-size</td><td>16MiB</td><td>bytes per chunk (measured: see the module README); an upload
+ *     holds at most two chunk buffers</td></tr>
  * <tr><td>gateway.buffer-memory</td><td>256MiB</td><td>all chunk buffers of all uploads together; an
  *     upload waits for a free buffer, so memory is bounded under any concurrency</td></tr>
  * <tr><td>gateway.buffer-wait</td><td>30s</td><td>how long an upload waits for a buffer before 503</td></tr>
