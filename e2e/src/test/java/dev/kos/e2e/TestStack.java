@@ -8,7 +8,10 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.List;
+import java.util.UUID;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
@@ -71,6 +74,41 @@ final class TestStack implements AutoCloseable {
     Path chunkFile(String nodeId, String chunkId) {
         int i = Integer.parseInt(nodeId.substring("node-".length()));
         return stack.nodeDataDir(i).resolve(chunkId.substring(0, 2)).resolve(chunkId);
+    }
+
+    /** Chunk files of the file on any node's disk, found by the chunk id prefix (file id, no dashes). */
+    List<Path> chunkFilesOnDisk(UUID fileId) {
+        String prefix = fileId.toString().replace("-", "") + "-";
+        List<Path> found = new ArrayList<>();
+        for (int i = 1; i <= NODES + SPARE_NODES; i++) {
+            Path dir = stack.nodeDataDir(i).resolve(prefix.substring(0, 2));
+            if (!Files.isDirectory(dir)) {
+                continue;
+            }
+            try (Stream<Path> files = Files.list(dir)) {
+                files.filter(f -> f.getFileName().toString().startsWith(prefix)).forEach(found::add);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return found;
+    }
+
+    /** Active nodes in the gateway's ring, from GET /ready. */
+    long activeNodesInRing() {
+        KosClient.Response r = client.get("/ready");
+        Map<?, ?> checks = (Map<?, ?>) r.json().get("checks");
+        Map<?, ?> detail = (Map<?, ?>) ((Map<?, ?>) checks.get("storage_nodes")).get("detail");
+        return (Long) detail.get("active");
+    }
+
+    /** Restarts a killed node and waits until it is active again in the database and the gateway's ring. */
+    void restartNode(String nodeId, int expectedActive) throws IOException {
+        stack.restart(nodeId);
+        Poll.until(java.time.Duration.ofSeconds(30), nodeId + " active again",
+                () -> db.node(nodeId).map(n -> n.status().equals("active")).orElse(false));
+        Poll.until(java.time.Duration.ofSeconds(30), expectedActive + " nodes in the gateway's ring",
+                this::activeNodesInRing, n -> n == expectedActive);
     }
 
     @Override
