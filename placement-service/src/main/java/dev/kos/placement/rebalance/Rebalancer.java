@@ -172,6 +172,9 @@ public final class Rebalancer implements AutoCloseable {
             }
         } catch (InterruptedException e) {
             progress.passAborted();
+            RebalanceStatus s = progress.snapshot();
+            LOG.info("rebalance pass stopped (closing); moves under way resume on the next start: left " + s.chunksLeft()
+                    + " chunks (" + s.bytesLeft() + " bytes), done " + s.chunksDone() + " chunks (" + s.bytesDone() + " bytes)");
             Thread.currentThread().interrupt();
             return Optional.empty();
         } catch (RuntimeException e) {
@@ -189,8 +192,9 @@ public final class Rebalancer implements AutoCloseable {
                 r.ringEpoch(), r.found(), r.bytesFound(), r.moved(), r.bytesMoved(), r.retired(), r.waiting(), r.noSource(),
                 r.busy(), r.failed(), r.abandonedCopies(), r.superseded() ? ", stopped early by a ring change" : "",
                 r.took().toMillis(), s.chunksLeft(), s.bytesLeft(), s.chunksDone(), s.bytesDone());
-        boolean eventful = r.found() > 0 || r.waiting() > 0 || r.abandonedCopies() > 0 || !r.clean();
-        LOG.log(r.clean() ? (eventful ? Level.INFO : Level.FINE) : Level.WARNING, line);
+        // Quiet when there was nothing to do (every interval); loud when something could not be moved.
+        boolean eventful = r.found() > 0 || r.waiting() > 0 || r.abandonedCopies() > 0 || r.superseded();
+        LOG.log(r.stuck() > 0 ? Level.WARNING : eventful ? Level.INFO : Level.FINE, line);
     }
 
     @Override

@@ -106,6 +106,11 @@ final class RebalanceCluster implements AutoCloseable {
 
     /** A completed file of {@code count} chunks of {@code size} random bytes, each put on its owner in the current ring. */
     List<PlacedChunk> storeFile(int count, int size) {
+        return storeFile(count, size, true);
+    }
+
+    /** Like {@link #storeFile(int, int)}; with {@code complete} false the file stays uploading (sealed). */
+    List<PlacedChunk> storeFile(int count, int size, boolean complete) {
         HashRing ring = ring();
         UUID fileId = UUID.randomUUID();
         db.inTransaction(c -> {
@@ -128,8 +133,9 @@ final class RebalanceCluster implements AutoCloseable {
             placed.add(chunk);
         }
         String hex = HexFormat.of().formatHex(sha.digest());
-        boolean completed = db.inTransaction(c -> files.seal(c, fileId, (long) count * size, hex, count) && files.complete(c, fileId));
-        assertTrue(completed, "file " + fileId + " should complete");
+        boolean sealed = db.inTransaction(c -> files.seal(c, fileId, (long) count * size, hex, count)
+                && (!complete || files.complete(c, fileId)));
+        assertTrue(sealed, "file " + fileId + " should seal" + (complete ? " and complete" : ""));
         return placed;
     }
 
