@@ -7,6 +7,7 @@ import dev.kos.metadata.FileStatus;
 import dev.kos.metadata.LocationState;
 import dev.kos.ring.HashRing;
 import dev.kos.schemas.events.v1.ChunkMoved;
+import dev.kos.testkit.Poll;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -44,15 +45,15 @@ class RebalancerTest {
 
             // Slow: about two chunks per second, so the pass is surely mid-way when stopped.
             Rebalancer first = cluster.rebalancer(RebalanceCluster.fastConfig().withMaxBytesPerSecond(64 * 1024));
-            Eventually.await(Duration.ofSeconds(30), () -> first.status().chunksDone() >= 2, () -> "first moves: " + first.status());
+            Poll.until(Duration.ofSeconds(30), () -> first.status().chunksDone() >= 2, () -> "first moves: " + first.status());
             first.close();
             long doneByFirst = first.status().chunksDone();
             assertTrue(doneByFirst < toN4.size(), "stopped mid-pass: " + doneByFirst + " of " + toN4.size());
 
             Rebalancer second = cluster.rebalancer(RebalanceCluster.fastConfig());
-            Eventually.await(Duration.ofSeconds(60), () -> cluster.allOnOwners(placed),
+            Poll.until(Duration.ofSeconds(60), () -> cluster.allOnOwners(placed),
                     () -> "after restart: " + cluster.locations() + ", " + second.status());
-            Eventually.await(Duration.ofSeconds(10), () -> !second.status().running(), () -> "second pass ends: " + second.status());
+            Poll.until(Duration.ofSeconds(10), () -> !second.status().running(), () -> "second pass ends: " + second.status());
 
             List<String> moved = cluster.movedEvents().stream().map(ChunkMoved::getChunkId).sorted().toList();
             assertEquals(toN4.stream().map(PlacedChunk::chunkId).sorted().toList(), moved, "exactly one chunk_moved per moved chunk");
@@ -97,7 +98,7 @@ class RebalancerTest {
             rebalancer.requestPass().join();
             cluster.startNode("n4");
             long toN4 = ownedBy(cluster.ring(), placed, "n4").size();
-            Eventually.await(Duration.ofSeconds(60), () -> rebalancer.lastPass().map(r -> r.moved() == toN4).orElse(false),
+            Poll.until(Duration.ofSeconds(60), () -> rebalancer.lastPass().map(r -> r.moved() == toN4).orElse(false),
                     () -> "moves: " + rebalancer.status());
             long readsDuring = reads.get();
             stop.set(true);
@@ -128,7 +129,7 @@ class RebalancerTest {
             cluster.stopNode("n3");
             cluster.db.withConnection(c -> c.createStatement().executeUpdate(
                     "UPDATE storage_nodes SET last_heartbeat = now() - interval '1 hour' WHERE node_id = 'n3'"));
-            Eventually.await(Duration.ofSeconds(10), () -> cluster.ring().members().size() == 2, () -> "n3 swept: " + cluster.ring());
+            Poll.until(Duration.ofSeconds(10), () -> cluster.ring().members().size() == 2, () -> "n3 swept: " + cluster.ring());
             Map<String, Map<String, LocationState>> before = cluster.locations();
 
             Rebalancer patient = cluster.rebalancer(RebalanceCluster.fastConfig().withFailedGrace(Duration.ofHours(1)));
@@ -165,7 +166,7 @@ class RebalancerTest {
             assertTrue(!ownedBy(ring, uploading, "n3").isEmpty() && !ownedBy(ring, deleting, "n3").isEmpty());
 
             Rebalancer rebalancer = cluster.rebalancer(RebalanceCluster.fastConfig());
-            Eventually.await(Duration.ofSeconds(30), () -> cluster.allOnOwners(completed), () -> "completed file: " + cluster.locations());
+            Poll.until(Duration.ofSeconds(30), () -> cluster.allOnOwners(completed), () -> "completed file: " + cluster.locations());
             PassReport pass = rebalancer.requestPass().join().orElseThrow();
             assertEquals(0, pass.found(), "nothing else is work: " + pass);
             Map<String, Map<String, LocationState>> after = cluster.locations();
@@ -202,7 +203,7 @@ class RebalancerTest {
             cluster.db.withConnection(c -> cluster.chunks.addLocation(c, stale.chunkId(), abandonedOn, LocationState.COPYING));
 
             Rebalancer rebalancer = cluster.rebalancer(RebalanceCluster.fastConfig());
-            Eventually.await(Duration.ofSeconds(30), () -> cluster.allOnOwners(placed) && rebalancer.lastPass().isPresent(),
+            Poll.until(Duration.ofSeconds(30), () -> cluster.allOnOwners(placed) && rebalancer.lastPass().isPresent(),
                     () -> "placement: " + cluster.locations());
             PassReport pass = rebalancer.lastPass().orElseThrow();
             assertEquals(1, pass.abandonedCopies(), "the stale claim goes to the reaper: " + pass);

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.kos.metadata.LocationState;
 import dev.kos.ring.HashRing;
 import dev.kos.schemas.events.v1.ChunkMoved;
+import dev.kos.testkit.Poll;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -47,9 +48,9 @@ class TestAddStorageServer_Dynamic {
             // About 1/4 of 60 with 150 virtual nodes; the exact share is the ring's, asserted below.
             assertTrue(toNewNode.size() >= 5 && toNewNode.size() <= 30, "n4's share: " + toNewNode.size());
 
-            Eventually.await(Duration.ofSeconds(60), () -> cluster.allOnOwners(placed),
+            Poll.until(Duration.ofSeconds(60), () -> cluster.allOnOwners(placed),
                     () -> "chunks not on their owners: " + cluster.locations() + ", status " + rebalancer.status());
-            Eventually.await(Duration.ofSeconds(10), () -> rebalancer.status().chunksLeft() == 0 && !rebalancer.status().running(),
+            Poll.until(Duration.ofSeconds(10), () -> rebalancer.status().chunksLeft() == 0 && !rebalancer.status().running(),
                     () -> "progress: " + rebalancer.status());
 
             Map<String, Map<String, LocationState>> after = cluster.locations();

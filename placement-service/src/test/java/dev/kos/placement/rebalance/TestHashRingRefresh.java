@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kos.ring.HashRing;
+import dev.kos.testkit.Poll;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -26,20 +27,20 @@ class TestHashRingRefresh {
             cluster.startNode("n2");
             List<PlacedChunk> placed = cluster.storeFile(40, 4096);
             Rebalancer rebalancer = cluster.rebalancer(RebalanceCluster.fastConfig());
-            Eventually.await(Duration.ofSeconds(20), () -> rebalancer.status().passes() >= 1, () -> "first pass: " + rebalancer.status());
+            Poll.until(Duration.ofSeconds(20), () -> rebalancer.status().passes() >= 1, () -> "first pass: " + rebalancer.status());
 
             cluster.startNode("n3");
             HashRing withN3 = cluster.ring();
             long toN3 = placed.stream().filter(p -> withN3.owner(p.chunkId()).orElseThrow().nodeId().equals("n3")).count();
             assertTrue(toN3 > 0);
-            Eventually.await(Duration.ofSeconds(60), () -> cluster.allOnOwners(placed), () -> "after join: " + cluster.locations());
-            Eventually.await(Duration.ofSeconds(10), () -> rebalancer.status().ringEpoch() == withN3.epoch()
+            Poll.until(Duration.ofSeconds(60), () -> cluster.allOnOwners(placed), () -> "after join: " + cluster.locations());
+            Poll.until(Duration.ofSeconds(10), () -> rebalancer.status().ringEpoch() == withN3.epoch()
                     && !rebalancer.status().running(), () -> "pass on the new ring: " + rebalancer.status());
 
             assertTrue(cluster.nodes.drain("n3").isPresent());
             HashRing withoutN3 = cluster.ring();
             // The way back is blocked while the old copies are 'deleting': the pass reports them busy.
-            Eventually.await(Duration.ofSeconds(20), () -> rebalancer.lastPass().map(r -> r.ringEpoch() == withoutN3.epoch()).orElse(false)
+            Poll.until(Duration.ofSeconds(20), () -> rebalancer.lastPass().map(r -> r.ringEpoch() == withoutN3.epoch()).orElse(false)
                     && !rebalancer.status().running(), () -> "pass after drain: " + rebalancer.lastPass());
             PassReport blocked = rebalancer.lastPass().orElseThrow();
             assertEquals(toN3, blocked.busy(), "owners still hold copies being deleted: " + blocked);

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kos.metadata.LocationState;
+import dev.kos.testkit.Poll;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -36,7 +37,7 @@ class TestRemoveStorageServer {
             Rebalancer rebalancer = cluster.rebalancer(RebalanceCluster.fastConfig());
 
             assertTrue(cluster.nodes.drain("n2").isPresent());
-            Eventually.await(Duration.ofSeconds(60), () -> cluster.allOnOwners(placed),
+            Poll.until(Duration.ofSeconds(60), () -> cluster.allOnOwners(placed),
                     () -> "not drained: " + cluster.locations() + ", status " + rebalancer.status());
 
             Map<String, Map<String, LocationState>> after = cluster.locations();
