@@ -59,17 +59,18 @@ public final class Main {
                 .error(ApiException.class, ErrorResponses::api)
                 .error(Exception.class, ErrorResponses::unexpected)
                 .register("/files", new FilesService(gateway))
+                .register("/admin", new AdminService(gateway.nodeRepository()))
                 .register(new HealthService(gateway), new OpenApiService())
                 .any(ErrorResponses::noRoute);
     }
 
     /** Wires the upload and download path from its parts. */
-    public static Gateway gateway(GatewayConfig config, FileCatalog catalog, NodeDirectory nodes, StorageNodeClients clients,
+    public static Gateway gateway(GatewayConfig config, FileCatalog catalog, NodeRepository nodes, StorageNodeClients clients,
                                   Supplier<HashRing> ring, List<ReadinessCheck> readiness) {
         ChunkBufferPool pool = new ChunkBufferPool(config.chunkSize(), config.bufferMemory());
         ChunkPlacer placer = new ChunkPlacer(ring, clients, config.putAttempts(), config.putTimeout());
         UploadPipeline pipeline = new UploadPipeline(pool, placer, config.maxFileSize(), config.bufferWait());
-        return new Gateway(config, catalog, nodes, clients, pipeline, new ChunkStreamer(clients),
+        return new Gateway(config, catalog, nodes, new NodeDirectory(ring, nodes), clients, pipeline, new ChunkStreamer(clients),
                 new IdleWatchdog(config.idleTimeout()), readiness);
     }
 
@@ -87,9 +88,9 @@ public final class Main {
         Admin admin = Readiness.kafkaAdmin(bootstrap);
         StorageNodeClients clients = new StorageNodeClients();
         FileCatalog catalog = new FileCatalog(db, new Events("ingest-gateway"), config.gatewayId(), sessionTtl);
-        Gateway gateway = gateway(config, catalog, new NodeDirectory(registry::ring, nodeRepository), clients,
-                registry::ring, List.of(
-                Readiness.postgres(db), Readiness.kafka(admin, Duration.ofSeconds(2)), Readiness.storageNodes(registry::ring)));
+        Gateway gateway = gateway(config, catalog, nodeRepository, clients, registry::ring, List.of(
+                Readiness.postgres(db), Readiness.kafka(admin, Duration.ofSeconds(2)),
+                Readiness.outbox(relay, config.completionWait()), Readiness.storageNodes(registry::ring)));
 
         WebServer server = WebServer.builder()
                 .host(config.host())

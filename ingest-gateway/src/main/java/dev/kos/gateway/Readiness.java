@@ -1,8 +1,10 @@
 package dev.kos.gateway;
 
+import dev.kos.events.OutboxRelay;
 import dev.kos.metadata.Database;
 import dev.kos.ring.HashRing;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
@@ -29,6 +31,25 @@ public final class Readiness {
             return active > 0
                     ? ReadinessCheck.Result.up("up", Map.of("active", active, "ring_epoch", ring.get().epoch()))
                     : ReadinessCheck.Result.down("no_active_nodes", Map.of("active", 0, "ring_epoch", ring.get().epoch()));
+        });
+    }
+
+    /**
+     * The outbox relay: whether this process publishes (or stands by for another gateway) and
+     * the age of the oldest unpublished event. Not ready when that age passes {@code maxLag}:
+     * nothing is lost, but uploads would wait out the completion bound and answer 202.
+     */
+    public static ReadinessCheck outbox(OutboxRelay relay, Duration maxLag) {
+        return check("outbox_relay", () -> {
+            Duration lag = relay.lag();
+            Map<String, Object> detail = new LinkedHashMap<>();
+            detail.put("role", relay.isActive() ? "publishing" : "standby");
+            detail.put("lag_ms", lag.toMillis());
+            detail.put("published", relay.publishedCount());
+            detail.put("failures", relay.failureCount());
+            return lag.compareTo(maxLag) <= 0
+                    ? ReadinessCheck.Result.up("up", detail)
+                    : ReadinessCheck.Result.down("lagging", detail);
         });
     }
 

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.kos.membership.NodeIdentity;
+import dev.kos.membership.NodeReport;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -353,15 +355,50 @@ class GatewayApiTest {
         HttpResponse<byte[]> health = get("/health");
         assertEquals(200, health.statusCode());
         assertTrue(health.headers().firstValue("X-Request-Id").isPresent());
+        // Right after start the relay may not hold the publish lock yet (standby): poll for it.
+        assertTrue(GatewayHarness.await(Duration.ofSeconds(20), () -> {
+            try {
+                return new String(get("/ready").body(), StandardCharsets.UTF_8).contains("\"role\":\"publishing\"");
+            } catch (Exception e) {
+                return false;
+            }
+        }));
         HttpResponse<byte[]> ready = get("/ready");
         String json = new String(ready.body(), StandardCharsets.UTF_8);
         assertEquals(200, ready.statusCode(), json);
         assertTrue(json.contains("\"postgresql\":{\"ready\":true"), json);
         assertTrue(json.contains("\"kafka\":{\"ready\":true"), json);
+        assertTrue(json.contains("\"outbox_relay\":{\"ready\":true,\"state\":\"up\",\"detail\":{\"role\":\"publishing\""), json);
         assertTrue(json.contains("\"active\":3"), json);
         HttpResponse<byte[]> api = get("/openapi.yaml");
         assertEquals(200, api.statusCode());
         assertTrue(new String(api.body(), StandardCharsets.UTF_8).startsWith("openapi: 3"));
+    }
+
+    @Test
+    void operatorsListDrainAndRemoveNodes() throws Exception {
+        h.nodeRepository.register(NodeIdentity.of("admin-x", "127.0.0.1:1"), new NodeReport(1L << 30, 1L << 29, 0));
+        String list = new String(get("/admin/nodes").body(), StandardCharsets.UTF_8);
+        assertTrue(list.contains("\"id\":\"admin-x\",\"address\":\"127.0.0.1:1\",\"status\":\"active\""), list);
+        assertTrue(list.contains("\"id\":\"node-0\""), list);
+
+        HttpResponse<String> drain = post("/admin/nodes/admin-x/drain");
+        assertEquals(200, drain.statusCode(), drain.body());
+        assertTrue(drain.body().contains("\"status\":\"draining\",\"changed\":true"), drain.body());
+        HttpResponse<String> again = post("/admin/nodes/admin-x/drain");
+        assertTrue(again.body().contains("\"changed\":false"), again.body());
+        assertTrue(new String(get("/admin/nodes").body(), StandardCharsets.UTF_8)
+                .contains("\"id\":\"admin-x\",\"address\":\"127.0.0.1:1\",\"status\":\"draining\""));
+
+        HttpResponse<String> remove = post("/admin/nodes/admin-x/remove");
+        assertTrue(remove.body().contains("\"status\":\"removed\",\"changed\":true"), remove.body());
+        assertError(post("/admin/nodes/admin-x/drain"), 409, "illegal_node_transition");
+        assertError(post("/admin/nodes/no-such-node/remove"), 404, "node_not_found");
+    }
+
+    private static HttpResponse<String> post(String path) throws Exception {
+        return http.send(HttpRequest.newBuilder(h.uri(path)).POST(HttpRequest.BodyPublishers.noBody()).build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     @Test

@@ -79,8 +79,9 @@ final class GatewayHarness implements AutoCloseable {
     void startGateway(GatewayConfig config) {
         stopGateway();
         FileCatalog catalog = new FileCatalog(db, new Events("ingest-gateway"), config.gatewayId(), Duration.ofHours(1));
-        gateway = Main.gateway(config, catalog, new NodeDirectory(ring::get, nodeRepository), clients, ring::get,
-                List.of(Readiness.postgres(db), Readiness.kafka(kafkaAdmin, Duration.ofSeconds(2)), Readiness.storageNodes(ring::get)));
+        gateway = Main.gateway(config, catalog, nodeRepository, clients, ring::get,
+                List.of(Readiness.postgres(db), Readiness.kafka(kafkaAdmin, Duration.ofSeconds(2)),
+                        Readiness.outbox(events.relay(), config.completionWait()), Readiness.storageNodes(ring::get)));
         Gateway g = gateway;
         server = WebServer.builder().host("127.0.0.1").port(0).routing(r -> Main.routing(r, g)).build().start();
         if (!server.isRunning()) {
