@@ -2,17 +2,10 @@ package dev.kos.gateway;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import java.io.InputStream;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.HexFormat;
-import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -59,36 +52,14 @@ class ChunkSizeBenchTest {
             long upHeap = 0;
             long downHeap = 0;
             for (int run = 0; run < RUNS; run++) {
-                MessageDigest sent = MessageDigest.getInstance("SHA-256");
-                HttpResponse<String> r;
-                long t0 = System.nanoTime();
-                try (HeapSampler heap = new HeapSampler(Duration.ofMillis(10))) {
-                    InputStream body = new DigestInputStream(new SeededStream(SIZE, run), sent);
-                    r = http.send(HttpRequest.newBuilder(h.uri("/files?name=bench-" + mib + "-" + run))
-                            .header("Content-Type", "application/octet-stream")
-                            .POST(HttpRequest.BodyPublishers.fromPublisher(HttpRequest.BodyPublishers.ofInputStream(() -> body), SIZE))
-                            .build(), HttpResponse.BodyHandlers.ofString());
-                    upHeap = Math.max(upHeap, heap.peakUsedBytes());
-                }
-                up[run] = SIZE / 1e6 / ((System.nanoTime() - t0) / 1e9);
-                assertEquals(201, r.statusCode(), r.body());
-                UUID id = GatewayApiTest.idOf(r);
-                MessageDigest received = MessageDigest.getInstance("SHA-256");
-                t0 = System.nanoTime();
-                try (HeapSampler heap = new HeapSampler(Duration.ofMillis(10))) {
-                    HttpResponse<InputStream> d = http.send(HttpRequest.newBuilder(h.uri("/files/" + id)).build(),
-                            HttpResponse.BodyHandlers.ofInputStream());
-                    try (InputStream in = d.body()) {
-                        byte[] buf = new byte[256 * 1024];
-                        int n;
-                        while ((n = in.read(buf)) > 0) {
-                            received.update(buf, 0, n);
-                        }
-                    }
-                    downHeap = Math.max(downHeap, heap.peakUsedBytes());
-                }
-                down[run] = SIZE / 1e6 / ((System.nanoTime() - t0) / 1e9);
-                assertEquals(HexFormat.of().formatHex(sent.digest()), HexFormat.of().formatHex(received.digest()));
+                LargeTransfer u = LargeTransfer.upload(http, h.uri("/files?name=bench-" + mib + "-" + run), SIZE, run);
+                assertEquals(201, u.status(), u.body());
+                LargeTransfer d = LargeTransfer.download(http, h.uri("/files/" + GatewayApiTest.idOf(u.body())));
+                assertEquals(u.sha256(), d.sha256());
+                up[run] = u.mbPerSecond();
+                down[run] = d.mbPerSecond();
+                upHeap = Math.max(upHeap, u.heap().peakUsedBytes());
+                downHeap = Math.max(downHeap, d.heap().peakUsedBytes());
             }
             table.append(String.format("| %d MiB | %.0f | %.0f | %d / %d MiB |%n", mib, median(up), median(down),
                     upHeap >> 20, downHeap >> 20));

@@ -70,8 +70,12 @@ class GatewayApiTest {
     }
 
     static UUID idOf(HttpResponse<String> r) {
-        Matcher m = Pattern.compile("\"id\":\"([0-9a-f-]{36})\"").matcher(r.body());
-        assertTrue(m.find(), r.body());
+        return idOf(r.body());
+    }
+
+    static UUID idOf(String json) {
+        Matcher m = Pattern.compile("\"id\":\"([0-9a-f-]{36})\"").matcher(json);
+        assertTrue(m.find(), json);
         return UUID.fromString(m.group(1));
     }
 

@@ -3,16 +3,9 @@ package dev.kos.gateway;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.InputStream;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
 import java.time.Duration;
-import java.util.HexFormat;
-import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -52,49 +45,19 @@ class GatewayLargeFileTest {
     void oneGiBRoundTripWithBoundedHeap() throws Exception {
         long maxHeap = HeapSampler.maxHeap();
         assertTrue(maxHeap > USED_BOUND, "the bound must be below -Xmx to mean anything: max heap " + maxHeap);
-        MessageDigest sent = MessageDigest.getInstance("SHA-256");
-        HttpResponse<String> up;
-        HeapSampler upHeap;
-        long upNanos = System.nanoTime();
-        try (HeapSampler heap = new HeapSampler(Duration.ofMillis(10))) {
-            upHeap = heap;
-            InputStream body = new DigestInputStream(new SeededStream(SIZE, 42), sent);
-            up = http.send(HttpRequest.newBuilder(h.uri("/files?name=big.bin"))
-                    .header("Content-Type", "application/octet-stream")
-                    .POST(HttpRequest.BodyPublishers.fromPublisher(HttpRequest.BodyPublishers.ofInputStream(() -> body), SIZE))
-                    .build(), HttpResponse.BodyHandlers.ofString());
-        }
-        upNanos = System.nanoTime() - upNanos;
-        assertEquals(201, up.statusCode(), up.body());
-        String sha = HexFormat.of().formatHex(sent.digest());
-        assertTrue(up.body().contains("\"sha256\":\"" + sha + "\""), up.body());
-        UUID id = GatewayApiTest.idOf(up);
-
-        MessageDigest received = MessageDigest.getInstance("SHA-256");
-        long bytes = 0;
-        HeapSampler downHeap;
-        long downNanos = System.nanoTime();
-        try (HeapSampler heap = new HeapSampler(Duration.ofMillis(10))) {
-            downHeap = heap;
-            HttpResponse<InputStream> down = http.send(HttpRequest.newBuilder(h.uri("/files/" + id)).build(),
-                    HttpResponse.BodyHandlers.ofInputStream());
-            assertEquals(200, down.statusCode());
-            try (InputStream in = down.body()) {
-                byte[] buf = new byte[256 * 1024];
-                int n;
-                while ((n = in.read(buf)) > 0) {
-                    received.update(buf, 0, n);
-                    bytes += n;
-                }
-            }
-        }
-        downNanos = System.nanoTime() - downNanos;
-        assertEquals(SIZE, bytes);
-        assertEquals(sha, HexFormat.of().formatHex(received.digest()));
+        LargeTransfer up = LargeTransfer.upload(http, h.uri("/files?name=big.bin"), SIZE, 42);
+        assertEquals(201, up.status(), up.body());
+        assertTrue(up.body().contains("\"sha256\":\"" + up.sha256() + "\""), up.body());
+        LargeTransfer down = LargeTransfer.download(http, h.uri("/files/" + GatewayApiTest.idOf(up.body())));
+        assertEquals(200, down.status());
+        assertEquals(SIZE, down.bytes());
+        assertEquals(up.sha256(), down.sha256());
+        HeapSampler upHeap = up.heap();
+        HeapSampler downHeap = down.heap();
         System.out.printf("1 GiB: up %.0f MB/s, used heap peak %d MiB, live %d MiB (%d GCs); down %.0f MB/s, used heap peak %d MiB,"
                         + " live %d MiB (%d GCs); max heap %d MiB%n",
-                SIZE / 1e6 / (upNanos / 1e9), upHeap.peakUsedBytes() >> 20, upHeap.peakAfterGcBytes() >> 20,
-                upHeap.collectionsSinceStart(), SIZE / 1e6 / (downNanos / 1e9), downHeap.peakUsedBytes() >> 20,
+                up.mbPerSecond(), upHeap.peakUsedBytes() >> 20, upHeap.peakAfterGcBytes() >> 20,
+                upHeap.collectionsSinceStart(), down.mbPerSecond(), downHeap.peakUsedBytes() >> 20,
                 downHeap.peakAfterGcBytes() >> 20, downHeap.collectionsSinceStart(), maxHeap >> 20);
         for (HeapSampler heap : new HeapSampler[] {upHeap, downHeap}) {
             assertTrue(heap.collectionsSinceStart() > 0, "no collection ran: the live figure would be stale");
