@@ -193,6 +193,7 @@ public final class LocalStack implements AutoCloseable {
             serviceEnv.put("KOS_KAFKA_BOOTSTRAP", s.optional("kafka.bootstrap").orElseThrow());
         }
 
+        writeStackEnv(home);
         for (int i = 1; i <= config.nodes(); i++) {
             startNode(i);
         }
@@ -202,6 +203,15 @@ public final class LocalStack implements AutoCloseable {
         startService("gateway", "dev.kos.gateway.Main", "-Xmx512m", "--gateway-port=" + config.gatewayPort());
         awaitGateway(Duration.ofSeconds(90));
         System.out.printf("kos: started in %.1f s%n", Duration.between(t0, Instant.now()).toMillis() / 1000.0);
+    }
+
+    /** Where operator tools (bin/kos) find this stack: the database and Kafka addresses. */
+    private void writeStackEnv(Path home) throws IOException {
+        StringBuilder env = new StringBuilder();
+        for (String key : List.of("KOS_DB_URL", "KOS_DB_USER", "KOS_DB_PASSWORD", "KOS_KAFKA_BOOTSTRAP")) {
+            env.append(key).append('=').append(serviceEnv.getOrDefault(key, "")).append('\n');
+        }
+        Files.writeString(home.resolve("stack.env"), env.toString());
     }
 
     private void startNode(int i) throws IOException {
