@@ -114,7 +114,10 @@ final class TestStack implements AutoCloseable {
     @Override
     public void close() {
         stack.close();
-        deleteTree(home);
+        // -Dkos.e2e.keep=true keeps data and service logs (home/logs) to investigate a failure.
+        if (!Boolean.getBoolean("kos.e2e.keep")) {
+            deleteTree(home);
+        }
     }
 
     static int freePort() throws IOException {
