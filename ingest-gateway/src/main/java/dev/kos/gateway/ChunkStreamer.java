@@ -6,6 +6,9 @@ import dev.kos.storageclient.StorageClientException;
 import dev.kos.storageclient.StorageNodeClients;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
 import java.util.List;
 import java.util.logging.Logger;
 import java.util.zip.CRC32C;
@@ -33,7 +36,22 @@ public final class ChunkStreamer {
         }
     }
 
+    /**
+     * Where a chunk's copies are now. A download reads the locations once; if every copy it knew
+     * has gone (rebalancing moved the chunk and the cleanup worker deleted the old copy), it asks
+     * once more rather than fail.
+     */
+    @FunctionalInterface
+    public interface Relocator {
+        ReadableChunk relocate(ChunkRecord chunk);
+    }
+
     public void write(List<ReadableChunk> chunks, long chunkSize, ByteRange range, OutputStream out) throws IOException {
+        write(chunks, chunkSize, range, out, chunk -> new ReadableChunk(chunk, List.of()));
+    }
+
+    public void write(List<ReadableChunk> chunks, long chunkSize, ByteRange range, OutputStream out, Relocator relocator)
+            throws IOException {
         byte[] copy = new byte[COPY_BUFFER];
         for (ReadableChunk readable : chunks) {
             ChunkRecord chunk = readable.chunk();
@@ -45,18 +63,33 @@ public final class ChunkStreamer {
             long from = Math.max(range.first(), chunkStart) - chunkStart;
             long to = Math.min(range.last(), chunkEnd) - chunkStart; // inclusive
             boolean whole = from == 0 && to == chunk.size() - 1;
-            writeChunk(readable, from, to - from + 1, whole, out, copy);
+            writeChunk(readable, from, to - from + 1, whole, out, copy, relocator);
         }
         out.flush();
     }
 
-    private void writeChunk(ReadableChunk readable, long offset, long length, boolean whole, OutputStream out, byte[] copy)
-            throws IOException {
+    private void writeChunk(ReadableChunk readable, long offset, long length, boolean whole, OutputStream out, byte[] copy,
+                            Relocator relocator) throws IOException {
         ChunkRecord chunk = readable.chunk();
         CRC32C crc = whole ? new CRC32C() : null;
         long written = 0;
         StorageClientException last = null;
-        for (ReadableChunk.Copy location : readable.copies()) {
+        List<ReadableChunk.Copy> tried = new ArrayList<>();
+        Deque<ReadableChunk.Copy> candidates = new ArrayDeque<>(readable.copies());
+        boolean relocated = false;
+        while (true) {
+            if (candidates.isEmpty()) {
+                if (relocated) {
+                    break;
+                }
+                relocated = true;
+                relocator.relocate(chunk).copies().stream().filter(c -> !tried.contains(c)).forEach(candidates::add);
+                if (candidates.isEmpty()) {
+                    break;
+                }
+            }
+            ReadableChunk.Copy location = candidates.poll();
+            tried.add(location);
             try (ChunkReadStream in = clients.client(location.address())
                     .openRead(chunk.chunkId(), offset + written, length - written)) {
                 int n;
@@ -82,7 +115,7 @@ public final class ChunkStreamer {
                         + " bytes (" + e.getMessage() + "); trying the next copy");
             }
         }
-        throw new IOException("no readable copy of chunk " + chunk.chunkId() + " (" + readable.copies().size()
-                + " reachable copies)", last);
+        throw new IOException("no readable copy of chunk " + chunk.chunkId() + " (" + tried.size()
+                + " copies tried)", last);
     }
 }

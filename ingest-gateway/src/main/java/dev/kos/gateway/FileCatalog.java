@@ -129,6 +129,11 @@ public final class FileCatalog {
         return files.find(db, fileId);
     }
 
+    /** One chunk with its current locations, read afresh (a download whose copies moved asks again). */
+    public Optional<ChunkRecord> chunk(UUID fileId, int index) {
+        return chunks.chunksTouching(db, fileId, index, index).stream().findFirst();
+    }
+
     /** The chunks of a file in index order, with every known copy. */
     public List<ChunkRecord> chunks(UUID fileId) {
         return chunks.chunksOf(db, fileId);

@@ -198,8 +198,15 @@ public final class FilesService implements HttpService {
         }
         List<ReadableChunk> chunks = gateway.nodes().readable(gateway.catalog().chunks(f.fileId()));
         try (OutputStream out = res.outputStream()) {
-            gateway.streamer().write(chunks, f.chunkSize(), range.orElse(ByteRange.whole(size)), out);
+            gateway.streamer().write(chunks, f.chunkSize(), range.orElse(ByteRange.whole(size)), out, relocator(gateway));
         }
+    }
+
+    /** A chunk's copies as the metadata has them now (rebalancing may have moved it mid-download). */
+    static ChunkStreamer.Relocator relocator(Gateway gateway) {
+        return chunk -> gateway.nodes().readable(gateway.catalog().chunk(chunk.fileId(), chunk.index())
+                        .map(List::of).orElse(List.of())).stream().findFirst()
+                .orElse(new ReadableChunk(chunk, List.of()));
     }
 
     private static boolean matches(String ifNoneMatch, String etag) {

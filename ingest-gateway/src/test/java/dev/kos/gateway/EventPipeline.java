@@ -5,7 +5,7 @@ import dev.kos.events.EventSerde;
 import dev.kos.events.OutboxRelay;
 import dev.kos.events.Topics;
 import dev.kos.metadata.Database;
-import dev.kos.placement.PlacementForTests;
+import dev.kos.placement.PlacementConfig;
 import dev.kos.placement.PlacementService;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -42,7 +42,8 @@ final class EventPipeline implements AutoCloseable {
         this.db = db;
         kafka = EmbeddedKafkaBroker.start(null, 0);
         // The placement service creates the kos topics before it starts its stream.
-        placement = PlacementForTests.start(kafka.bootstrapServers(), "gateway-test-placement", stateDir, db);
+        placement = PlacementService.start(new PlacementConfig(kafka.bootstrapServers(), "gateway-test-placement", stateDir,
+                Duration.ofMillis(50)), db, Topics.defaults());
         if (!GatewayHarness.await(Duration.ofSeconds(60), placement::isRunning)) {
             throw new IllegalStateException("placement service not running: " + placement.state());
         }
@@ -67,7 +68,7 @@ final class EventPipeline implements AutoCloseable {
         } catch (WakeupException e) {
             // close() ends the loop
         } finally {
-            consumer.close(Duration.ofSeconds(2));
+            consumer.close(org.apache.kafka.clients.consumer.CloseOptions.timeout(Duration.ofSeconds(2)));
         }
     }
 

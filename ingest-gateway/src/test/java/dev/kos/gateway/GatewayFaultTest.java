@@ -214,6 +214,46 @@ class GatewayFaultTest {
         assertEquals(GatewayApiTest.sha256(data), GatewayApiTest.sha256(down.body()));
     }
 
+    /**
+     * A download reads a file's chunk locations once. If rebalancing then moves a chunk and the
+     * cleanup worker deletes the old copy, the download must find the new copy, not fail.
+     */
+    @Test
+    void aDownloadWhoseChunkMovedMidwayReadsTheNewCopy() throws Exception {
+        byte[] data = GatewayApiTest.random(2 * CHUNK + 5, 31);
+        HttpResponse<String> up = upload(h, "moved.bin", data);
+        assertEquals(201, up.statusCode(), up.body());
+        UUID id = GatewayApiTest.idOf(up);
+        List<ReadableChunk> stale = h.gateway.nodes().readable(h.gateway.catalog().chunks(id));
+
+        // Move chunk 0 the way the rebalancer does: copy, record the new copy, drop the old one.
+        dev.kos.metadata.ChunkRecord chunk = stale.get(0).chunk();
+        ReadableChunk.Copy from = stale.get(0).copies().get(0);
+        String to = h.nodes.keySet().stream().filter(n -> n.startsWith("node-") && !n.equals(from.nodeId()))
+                .findFirst().orElseThrow();
+        String toAddress = "127.0.0.1:" + h.nodes.get(to).port();
+        byte[] bytes;
+        try (InputStream in = h.clients.client(from.address()).openRead(chunk.chunkId(), 0, 0)) {
+            bytes = in.readAllBytes();
+        }
+        h.clients.client(toAddress).put(chunk.chunkId(), java.nio.ByteBuffer.wrap(bytes), chunk.crc32c(), Duration.ofSeconds(10));
+        dev.kos.metadata.ChunkRepository chunks = new dev.kos.metadata.ChunkRepository();
+        h.db.inTransaction(c -> {
+            chunks.addLocation(c, chunk.chunkId(), to, dev.kos.metadata.LocationState.STORED);
+            chunks.removeLocation(c, chunk.chunkId(), from.nodeId());
+            return null;
+        });
+        assertTrue(h.clients.client(from.address()).delete(chunk.chunkId()));
+
+        java.io.ByteArrayOutputStream withoutRelocation = new java.io.ByteArrayOutputStream();
+        org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class, () -> h.gateway.streamer()
+                .write(stale, CHUNK, ByteRange.whole(data.length), withoutRelocation));
+
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        h.gateway.streamer().write(stale, CHUNK, ByteRange.whole(data.length), out, FilesService.relocator(h.gateway));
+        org.junit.jupiter.api.Assertions.assertArrayEquals(data, out.toByteArray());
+    }
+
     private HttpResponse<String> upload(GatewayHarness harness, String name, byte[] body) throws Exception {
         return http.send(HttpRequest.newBuilder(harness.uri("/files?name=" + name))
                 .header("Content-Type", "application/octet-stream")

@@ -18,9 +18,9 @@ import java.time.Duration;
  *   <tr><td>db.* , events.*</td><td></td><td>see Database and OutboxRelay</td></tr>
  * </table>
  */
-record PlacementConfig(String bootstrapServers, String applicationId, Path stateDir, Duration commitInterval) {
+public record PlacementConfig(String bootstrapServers, String applicationId, Path stateDir, Duration commitInterval) {
 
-    static PlacementConfig fromSettings(Settings s) {
+    public static PlacementConfig fromSettings(Settings s) {
         return new PlacementConfig(
                 s.string("kafka.bootstrap", "localhost:9092"),
                 s.string("placement.application-id", "kos-placement"),
