@@ -24,7 +24,7 @@ public final class ErrorResponses {
         send(res, e.status(), e.code(), e.getMessage());
     }
 
-    public static void unexpected(ServerRequest req, ServerResponse res, Exception e) {
+    public static void unexpected(ServerRequest req, ServerResponse res, Throwable e) {
         LOG.log(Level.SEVERE, "request " + RequestIds.of(res) + " " + req.prologue().method().text() + " "
                 + req.path().path() + " failed: " + e, e);
         send(res, Status.INTERNAL_SERVER_ERROR_500, "internal_error", "internal error; quote the request id");

@@ -57,7 +57,7 @@ public final class Main {
     public static void routing(HttpRouting.Builder routing, Gateway gateway) {
         routing.addFilter(RequestIds::filter)
                 .error(ApiException.class, ErrorResponses::api)
-                .error(Exception.class, ErrorResponses::unexpected)
+                .error(Throwable.class, ErrorResponses::unexpected) // Errors too: a 500 is JSON whatever broke
                 .register("/files", new FilesService(gateway))
                 .register("/admin", new AdminService(gateway.nodeRepository()))
                 .register(new HealthService(gateway), new OpenApiService())
