@@ -198,7 +198,8 @@ public final class LocalStack implements AutoCloseable {
             startNode(i);
         }
         startService("placement", "dev.kos.placement.Main", "-Xmx384m",
-                "--placement-state-dir=" + home.resolve("placement"));
+                "--placement-state-dir=" + home.resolve("placement"),
+                "--placement-health-port=" + config.placementHealthPort());
         startService("cleanup", "dev.kos.cleanup.Main", "-Xmx256m");
         startService("gateway", "dev.kos.gateway.Main", "-Xmx512m", "--gateway-port=" + config.gatewayPort());
         awaitGateway(Duration.ofSeconds(90));
@@ -258,6 +259,7 @@ public final class LocalStack implements AutoCloseable {
         System.out.println();
         System.out.println("kos is running. Data and logs: " + config.home());
         System.out.println("  gateway         http://localhost:" + config.gatewayPort() + "   (OpenAPI: /openapi.yaml)");
+        System.out.println("  placement       http://localhost:" + config.placementHealthPort() + "/health   (finalizer, relay, rebalance progress)");
         System.out.println("  PostgreSQL      " + database.jdbcUrl());
         System.out.println("  Kafka           " + serviceEnv.get("KOS_KAFKA_BOOTSTRAP"));
         for (ChildProcess c : children) {

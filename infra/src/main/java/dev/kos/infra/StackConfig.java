@@ -13,6 +13,7 @@ import java.util.List;
  *   <tr><td>--home / KOS_HOME</td><td>.kos</td><td>all data and logs: postgres/, kafka/, node-N/, logs/</td></tr>
  *   <tr><td>--reset / KOS_RESET</td><td>false</td><td>wipe the home dir first</td></tr>
  *   <tr><td>--gateway-port / KOS_GATEWAY_PORT</td><td>8080</td><td>HTTP API</td></tr>
+ *   <tr><td>(gateway port + 1)</td><td>8081</td><td>the placement service's GET /health</td></tr>
  *   <tr><td>--kafka-port / KOS_KAFKA_PORT</td><td>9092</td><td>embedded Kafka broker</td></tr>
  *   <tr><td>--node-base-port / KOS_NODE_BASE_PORT</td><td>50051</td><td>storage node i listens on base + i</td></tr>
  *   <tr><td>--nodes / KOS_NODES</td><td>6</td><td>storage nodes to start</td></tr>
@@ -39,9 +40,15 @@ record StackConfig(Path home, boolean reset, int gatewayPort, int kafkaPort, int
         return settings.optional("kafka.bootstrap").isEmpty();
     }
 
+    /** Next to the gateway's, so two stacks on one machine (tests, benchmarks) never collide. */
+    int placementHealthPort() {
+        return gatewayPort + 1;
+    }
+
     List<Integer> fixedPorts() {
         List<Integer> ports = new ArrayList<>();
         ports.add(gatewayPort);
+        ports.add(placementHealthPort());
         if (embeddedKafka()) {
             ports.add(kafkaPort);
         }

@@ -35,9 +35,12 @@ public final class Main {
         NodeRegistry registry = new NodeRegistry(nodes, MembershipConfig.fromSettings(settings)).start();
         StorageNodeClients clients = new StorageNodeClients();
         Rebalancer rebalancer = rebalance.enabled() ? Rebalancer.start(rebalance, db, registry, nodes, clients) : null;
-        LOG.info("placement-service started: kafka=" + config.bootstrapServers() + " state-dir=" + config.stateDir());
+        HealthEndpoint health = HealthEndpoint.start(config.healthPort(), service, relay, rebalancer);
+        LOG.info("placement-service started: kafka=" + config.bootstrapServers() + " state-dir=" + config.stateDir()
+                + " health=http://localhost:" + health.port() + "/health");
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            health.close();
             if (rebalancer != null) {
                 rebalancer.close();
             }

@@ -15,16 +15,25 @@ import java.time.Duration;
  *   <tr><td>--placement-state-dir / KOS_PLACEMENT_STATE_DIR</td><td>./data/placement</td><td>Kafka Streams state (RocksDB)</td></tr>
  *   <tr><td>--placement-commit-interval / KOS_PLACEMENT_COMMIT_INTERVAL</td><td>100ms</td>
  *       <td>how often offsets and state commit (exactly-once transactions)</td></tr>
+ *   <tr><td>--placement-health-port / KOS_PLACEMENT_HEALTH_PORT</td><td>8091</td>
+ *       <td>GET /health: finalizer state, outbox relay, rebalance progress (0 picks a free port)</td></tr>
  *   <tr><td>db.* , events.*</td><td></td><td>see Database and OutboxRelay</td></tr>
  * </table>
  */
-public record PlacementConfig(String bootstrapServers, String applicationId, Path stateDir, Duration commitInterval) {
+public record PlacementConfig(String bootstrapServers, String applicationId, Path stateDir, Duration commitInterval,
+                              int healthPort) {
+
+    /** Without a health endpoint port: tests that run the service in-process. */
+    public PlacementConfig(String bootstrapServers, String applicationId, Path stateDir, Duration commitInterval) {
+        this(bootstrapServers, applicationId, stateDir, commitInterval, 0);
+    }
 
     public static PlacementConfig fromSettings(Settings s) {
         return new PlacementConfig(
                 s.string("kafka.bootstrap", "localhost:9092"),
                 s.string("placement.application-id", "kos-placement"),
                 Path.of(s.string("placement.state-dir", "./data/placement")),
-                s.duration("placement.commit-interval", Duration.ofMillis(100)));
+                s.duration("placement.commit-interval", Duration.ofMillis(100)),
+                s.integer("placement.health-port", 8091));
     }
 }

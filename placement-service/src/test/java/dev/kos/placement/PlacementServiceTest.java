@@ -222,4 +222,18 @@ class PlacementServiceTest {
         Poll.until(Duration.ofSeconds(30), () -> count(eventsOf(id), EventEnvelope.PayloadCase.UPLOAD_ABORTED) == 1, "upload_aborted published");
         assertEquals(0, count(eventsOf(id), EventEnvelope.PayloadCase.FILE_COMPLETED));
     }
+
+    @Test
+    void healthReportsTheFinalizerAndTheRelay() throws Exception {
+        Poll.until(Duration.ofSeconds(60), placement::isRunning, "placement running");
+        try (HealthEndpoint health = HealthEndpoint.start(0, placement, relay, null)) {
+            java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
+                    java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://localhost:" + health.port() + "/health")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, r.statusCode(), r.body());
+            assertTrue(r.body().contains("\"finalizer\":{\"state\":\"running\"}"), r.body());
+            assertTrue(r.body().contains("\"outbox_relay\":{\"active\":"), r.body());
+        }
+        assertTrue(HealthEndpoint.body(org.apache.kafka.streams.KafkaStreams.State.ERROR, null, null).startsWith("{\"status\":\"down\""));
+    }
 }
