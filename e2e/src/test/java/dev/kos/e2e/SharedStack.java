@@ -19,6 +19,7 @@ final class SharedStack implements BeforeAllCallback {
      * healthy uploads with 408.
      */
     static final String IDLE_TIMEOUT = "20s";
+    static final java.time.Duration ORPHAN_GRACE = java.time.Duration.ofSeconds(30);
     private static volatile TestStack shared;
 
     @Override
@@ -30,7 +31,12 @@ final class SharedStack implements BeforeAllCallback {
     private static TestStack start() {
         TestStack s = TestStack.start("shared", Map.of(
                 "KOS_GATEWAY_CHUNK_SIZE", String.valueOf(CHUNK_SIZE),
-                "KOS_GATEWAY_IDLE_TIMEOUT", IDLE_TIMEOUT));
+                "KOS_GATEWAY_IDLE_TIMEOUT", IDLE_TIMEOUT,
+                // An aborted upload can leave the chunk it had in flight on a node with no row; only the
+                // orphan collector removes it. 30 s grace stays above the idle timeout, so a live upload's
+                // chunk, recorded once the next one is read, is never taken for an orphan.
+                "KOS_CLEANUP_ORPHAN_GRACE", ORPHAN_GRACE.toSeconds() + "s",
+                "KOS_CLEANUP_ORPHAN_INTERVAL", "2s"));
         shared = s;
         return s;
     }
