@@ -16,6 +16,8 @@
 #   SETTLE [15]     seconds idle before each "cold" measurement (see the header of limits.sh)
 #   S3PROXY [1]     0: leave out the S3Proxy peer
 #   PROFILE [0]     1: JFR on the gateway, one recording per phase, hot methods in the result
+#   NMT [0]         1: native memory tracking in every stack JVM (JAVA_TOOL_OPTIONS); the gateway's
+#                   summary at its RSS peak goes into the result
 #   NAME [gateway]  result file prefix
 #   SKIP_BUILD [0]  1: reuse the last build
 #
@@ -33,9 +35,10 @@ B_WRK_DUR=${WRK_DUR:-10s}
 B_SETTLE=${SETTLE:-15}
 S3PROXY=${S3PROXY:-1}
 PROFILE=${PROFILE:-0}
+NMT=${NMT:-0}
 NAME=${NAME:-gateway}
 SKIP_BUILD=${SKIP_BUILD:-0}
-COMMAND="REPS=$B_REPS QUICK=$QUICK WRK_DUR=$B_WRK_DUR SETTLE=$B_SETTLE S3PROXY=$S3PROXY PROFILE=$PROFILE bench/run.sh"
+COMMAND="REPS=$B_REPS QUICK=$QUICK WRK_DUR=$B_WRK_DUR SETTLE=$B_SETTLE S3PROXY=$S3PROXY PROFILE=$PROFILE NMT=$NMT bench/run.sh"
 SHARED=${SHARED_BENCH:-/work/shared/bench}
 W=$ROOT/bench/work/run          # gitignored; same file system as the stack's nodes
 DATA=$W/data
@@ -150,6 +153,30 @@ expect_code() {   # expect_code "code t bytes" allowed-codes... ; dies with the 
   die "HTTP $got (wanted $*): $(head -c 300 "$W/last.json" 2>/dev/null)"
 }
 
+# ---- CPU time: where the two cores go during one transfer --------------------------------------------------
+CLK_TCK=$(getconf CLK_TCK)
+descendants() { local p; for p in $(pgrep -P "$1"); do echo "$p"; descendants "$p"; done; }
+cpu_ticks() { local p t=0; for p in "$@"; do t=$((t + $(awk '{ print $14 + $15 }' "/proc/$p/stat" 2>/dev/null || echo 0))); done; echo "$t"; }
+stack_pids() { echo "$STACK_PID"; descendants "$STACK_PID"; }
+node_pids() { pgrep -P "$STACK_PID" -f dev.kos.storagenode.Main; }
+nginx_pids() { local m; m=$(cat "$WORK/nginx/nginx.pid"); echo "$m"; pgrep -P "$m"; }
+# cpu_add KEY TICKS-BEFORE TICKS-AFTER BYTES : CPU seconds per GiB moved
+cpu_add() { add "$1" "$(awk -v a="$2" -v b="$3" -v n="$4" -v hz="$CLK_TCK" 'BEGIN { printf "%.2f", (b - a) / hz / (n / 1073741824) }')"; }
+
+# upload_breakdown: for the newest 100 uploads of 1 MiB, where their time went: begin -> sealed (body
+# received, chunk fsynced on a node, metadata written) and sealed -> completed (outbox, Kafka, placement)
+upload_breakdown() {
+  curl -sS "$GW/files?per_page=100&status=completed" \
+    | jq -r '.files[] | select(.size == 1048576 and (.name | startswith("r"))) | [.id, .created_at, .completed_at] | @tsv' > "$W/times.tsv"
+  awk -F'\t' 'function sod(t, a, b) { split(t, a, "T"); split(a[2], b, ":"); sub(/Z$/, "", b[3]); return b[1] * 3600 + b[2] * 60 + b[3] }
+    FNR == NR { if ($0 ~ / sealed: /) { split($0, f, " "); sealed[f[6]] = sod(f[1]) } next }
+    ($1 in sealed) { s = sealed[$1]; printf "%.0f %.0f\n", (s - sod($2)) * 1000, (sod($3) - s) * 1000 }' \
+    "$W/stack/logs/gateway.log" "$W/times.tsv" > "$W/breakdown.txt"
+  [ -s "$W/breakdown.txt" ] || return 0
+  add ours_put1m_store "$(median $(cut -d' ' -f1 "$W/breakdown.txt"))"
+  add ours_put1m_final "$(median $(cut -d' ' -f2 "$W/breakdown.txt"))"
+}
+
 # ---- JFR, one recording per phase (PROFILE=1) ------------------------------------------------
 prof_begin() { [ "$PROFILE" = 1 ] && jcmd "$GW_PID" JFR.start name=bench settings=profile >/dev/null; }
 prof_end() {
@@ -181,7 +208,8 @@ log "nginx on $NG (master pid $(cat "$WORK/nginx/nginx.pid"))"
 
 log "starting the stack on $GW (kafka $KAFKA_PORT, nodes $NODE_BASE-$((NODE_BASE + 5)))"
 rm -rf "$W/stack"
-KOS_GATEWAY_HOST=127.0.0.1 "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Xmx1g \
+STACK_JTO=${JAVA_TOOL_OPTIONS:-}; [ "$NMT" = 1 ] && STACK_JTO="$STACK_JTO -XX:NativeMemoryTracking=summary"
+JAVA_TOOL_OPTIONS=$STACK_JTO KOS_GATEWAY_HOST=127.0.0.1 "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Xmx1g \
   -cp "infra/target/classes:$(cat "$W/stack-classpath.txt")" dev.kos.infra.LocalStack \
   --home="$W/stack" --reset --gateway-port="$GW_PORT" --kafka-port="$KAFKA_PORT" --node-base-port="$NODE_BASE" \
   > "$W/stack.log" 2>&1 &
@@ -235,20 +263,31 @@ cat "$BIG" > /dev/null   # the source file stays in the page cache for every PUT
 log "2 GiB PUT/GET"
 prof_begin
 for i in $(seq "$B_REPS"); do
-  settle; r=$(upload POST "$GW/files?name=big-$i.bin" "$BIG"); expect_code "$r" 201 202
-  add ours_put2g "$(put_mbps "$r")"
+  settle
+  g0=$(cpu_ticks "$GW_PID"); s0=$(cpu_ticks $(stack_pids)); d0=$(cpu_ticks $(node_pids))
+  r=$(upload POST "$GW/files?name=big-$i.bin" "$BIG"); expect_code "$r" 201 202
+  g1=$(cpu_ticks "$GW_PID"); s1=$(cpu_ticks $(stack_pids)); d1=$(cpu_ticks $(node_pids))
+  add ours_put2g "$(put_mbps "$r")"; cpu_add ours_put2g_cpu_gw "$g0" "$g1" $((2 << 30)); cpu_add ours_put2g_cpu "$s0" "$s1" $((2 << 30))
+  cpu_add ours_put2g_cpu_nodes "$d0" "$d1" $((2 << 30))
   id=$(jq -r .id "$W/last.json")
   [ "$(jq -r .sha256 "$W/last.json")" = "$BIG_SHA" ] || die "the gateway's SHA-256 of big-$i.bin is wrong"
-  settle; r=$(upload PUT "$NG/big-$i.bin" "$BIG"); expect_code "$r" 201 204
+  settle
+  n0=$(cpu_ticks $(nginx_pids)); r=$(upload PUT "$NG/big-$i.bin" "$BIG"); n1=$(cpu_ticks $(nginx_pids))
+  expect_code "$r" 201 204; cpu_add nginx_put2g_cpu "$n0" "$n1" $((2 << 30))
   add nginx_put2g "$(mbps "$(cut -d' ' -f3 <<<"$r")" "$(cut -d' ' -f2 <<<"$r")")"
   if [ "$S3PROXY" = 1 ]; then
     settle; r=$(upload PUT "$S3/bench/big-$i.bin" "$BIG"); expect_code "$r" 200
     add s3_put2g "$(mbps "$(cut -d' ' -f3 <<<"$r")" "$(cut -d' ' -f2 <<<"$r")")"
   fi
   sync
+  g0=$(cpu_ticks "$GW_PID"); s0=$(cpu_ticks $(stack_pids)); d0=$(cpu_ticks $(node_pids))
   r=$(download "$GW/files/$id"); expect_code "$r" 200; [ "$(cut -d' ' -f3 <<<"$r")" = $((2 << 30)) ] || die "short GET: $r"
+  g1=$(cpu_ticks "$GW_PID"); s1=$(cpu_ticks $(stack_pids)); d1=$(cpu_ticks $(node_pids))
+  cpu_add ours_get2g_cpu_gw "$g0" "$g1" $((2 << 30)); cpu_add ours_get2g_cpu "$s0" "$s1" $((2 << 30))
+  cpu_add ours_get2g_cpu_nodes "$d0" "$d1" $((2 << 30))
   add ours_get2g "$(mbps "$(cut -d' ' -f3 <<<"$r")" "$(cut -d' ' -f2 <<<"$r")")"
-  r=$(download "$NG/big-$i.bin"); expect_code "$r" 200
+  n0=$(cpu_ticks $(nginx_pids)); r=$(download "$NG/big-$i.bin"); n1=$(cpu_ticks $(nginx_pids))
+  expect_code "$r" 200; cpu_add nginx_get2g_cpu "$n0" "$n1" $((2 << 30))
   add nginx_get2g "$(mbps "$(cut -d' ' -f3 <<<"$r")" "$(cut -d' ' -f2 <<<"$r")")"
   if [ "$S3PROXY" = 1 ]; then
     r=$(download "$S3/bench/big-$i.bin"); expect_code "$r" 200
@@ -271,6 +310,7 @@ r=$(upload PUT "$NG/get-1m.bin" "$SMALL"); expect_code "$r" 201 204
 prof_begin
 for i in $(seq "$B_REPS"); do
   settle; wrk_run ours_put1m "$W/wrk-ours-put1m-$i.txt" -t2 -c8 -d"$B_WRK_DUR" -s bench/upload.lua "$GW" -- "$SMALL" POST "/files?name=" "r$i"
+  upload_breakdown
   settle; wrk_run nginx_put1m "$W/wrk-nginx-put1m-$i.txt" -t2 -c8 -d"$B_WRK_DUR" -s bench/upload.lua "$NG" -- "$SMALL" PUT "/obj/" "r$i"
   if [ "$S3PROXY" = 1 ]; then
     settle; wrk_run s3_put1m "$W/wrk-s3-put1m-$i.txt" -t2 -c8 -d"$B_WRK_DUR" -s bench/upload.lua "$S3" -- "$SMALL" PUT "/bench/" "r$i"
@@ -357,6 +397,11 @@ for i in $(seq "$B_REPS"); do
   [ "$(cut -d' ' -f3 <<<"$r")" = "$RSS_BYTES" ] || die "short GET of huge-$i.bin: $r"
   add ours_gethuge "$(mbps "$(cut -d' ' -f3 <<<"$r")" "$(cut -d' ' -f2 <<<"$r")")"
   hwm=$(awk '$1 == "VmHWM:" { print $2 }' "/proc/$GW_PID/status")
+  if [ "$NMT" = 1 ] && [ "$i" = 1 ]; then
+    { echo "### Native memory of the gateway after the $RSS_GIB GiB round trip (VmHWM $((hwm / 1024)) MiB)"; echo; echo '```'
+      jcmd "$GW_PID" VM.native_memory summary | grep -E '^(Total|-|  *\(mmap|  *\(malloc)' | grep -vE '^\s*\(malloc=0KB|^-.*committed=0KB' | head -60
+      echo '```'; echo; } >> "$W/profile.md"
+  fi
   kill "${SAMPLERS[@]}" 2>/dev/null; wait "${SAMPLERS[@]}" 2>/dev/null; SAMPLERS=()
   sampled=$(maximum $(cat "$W/rss-$i.txt"))
   add ours_rss "$(awk -v a="$hwm" -v b="$sampled" 'BEGIN { printf "%.0f", (a > b ? a : b) / 1024 }')"
@@ -403,11 +448,15 @@ TABLE=$(
   row "2 GiB GET, MB/s" ours_get2g nginx_get2g "≥ 0.8× nginx, ≥ 100 MB/s" "r >= 0.8 && o >= 100"
   row "2 GiB PUT vs disk: dd 2 GiB fdatasync, MB/s" ours_put2g dd_write "—" ""
   row "2 GiB GET vs disk: dd cold read, MB/s" ours_get2g dd_read "—" ""
+  row "2 GiB PUT: CPU s per GiB, whole stack (gateway $(cell ours_put2g_cpu_gw), nodes $(cell ours_put2g_cpu_nodes))" ours_put2g_cpu nginx_put2g_cpu "—" ""
+  row "2 GiB GET: CPU s per GiB, whole stack (gateway $(cell ours_get2g_cpu_gw), nodes $(cell ours_get2g_cpu_nodes))" ours_get2g_cpu nginx_get2g_cpu "—" ""
   [ -n "${V[s3_put2g]:-}" ] && row "2 GiB PUT vs S3Proxy, MB/s" ours_put2g s3_put2g "—" ""
   [ -n "${V[s3_get2g]:-}" ] && row "2 GiB GET vs S3Proxy, MB/s" ours_get2g s3_get2g "—" ""
   row "1 MiB uploads/s, 8 conns, $B_WRK_DUR" ours_put1m_rps nginx_put1m_rps "≥ 0.5× nginx" "r >= 0.5"
   row "1 MiB upload p50, ms" ours_put1m_p50 nginx_put1m_p50 "—" ""
   row "1 MiB upload p99, ms" ours_put1m_p99 nginx_put1m_p99 "—" ""
+  row "1 MiB upload, median ms: begin → sealed (received, fsynced, recorded)" ours_put1m_store "" "—" ""
+  row "1 MiB upload, median ms: sealed → completed (outbox → Kafka → placement)" ours_put1m_final "" "—" ""
   row "1 MiB upload errors (non-2xx, socket)" ours_put1m_err nginx_put1m_err "0" "x == 0"
   row "1 MiB downloads/s, 8 conns, $B_WRK_DUR" ours_get1m_rps nginx_get1m_rps "≥ 0.5× nginx" "r >= 0.5"
   row "1 MiB download p50, ms" ours_get1m_p50 nginx_get1m_p50 "—" ""
