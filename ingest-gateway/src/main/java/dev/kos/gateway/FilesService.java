@@ -74,6 +74,15 @@ public final class FilesService implements HttpService {
                 public void progress(long bytesReceived) {
                     ticket.touch();
                 }
+
+                @Override
+                public void gatewayWaiting(boolean waiting) {
+                    if (waiting) {
+                        ticket.pause();
+                    } else {
+                        ticket.resume();
+                    }
+                }
             });
             if (file.multipart().isPresent()) {
                 drainTrailingParts(file.multipart().get());

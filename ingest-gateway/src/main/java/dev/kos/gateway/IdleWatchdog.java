@@ -58,6 +58,8 @@ public final class IdleWatchdog implements AutoCloseable {
         private final Thread thread;
         private final String what;
         private volatile long lastProgress = System.nanoTime();
+        // While the gateway itself waits (a chunk placement, a buffer), the client is not idle.
+        private volatile boolean gatewayWaiting;
         private boolean fired;
         private boolean closed;
 
@@ -70,12 +72,23 @@ public final class IdleWatchdog implements AutoCloseable {
             lastProgress = System.nanoTime();
         }
 
+        /** The gateway is waiting on storage or memory: stop the client's idle clock. */
+        public void pause() {
+            gatewayWaiting = true;
+        }
+
+        /** The gateway is reading the body again: the idle clock restarts from now. */
+        public void resume() {
+            lastProgress = System.nanoTime();
+            gatewayWaiting = false;
+        }
+
         public synchronized boolean fired() {
             return fired;
         }
 
-        private synchronized void expireIfIdle(long now, long limitNanos) {
-            if (!closed && !fired && now - lastProgress > limitNanos) {
+        synchronized void expireIfIdle(long now, long limitNanos) {
+            if (!closed && !fired && !gatewayWaiting && now - lastProgress > limitNanos) {
                 fired = true;
                 LOG.warning(() -> what + ": no body bytes for " + idleTimeout + "; ending the upload");
                 thread.interrupt();

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
+import java.util.logging.Logger;
 import java.util.UUID;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
@@ -24,6 +25,7 @@ import java.util.zip.CRC32C;
  * nodes work at once. At most two buffers per upload, both from the shared {@link ChunkBufferPool}.
  */
 public final class UploadPipeline {
+    private static final Logger LOG = Logger.getLogger(UploadPipeline.class.getName());
     private final ChunkBufferPool pool;
     private final ChunkPlacer placer;
     private final long maxFileSize;
@@ -101,6 +103,32 @@ public final class UploadPipeline {
             if (inFlight != null && !inFlight.finished) {
                 inFlight.abort();
                 pool.release(inFlight.buffer);
+                recordIfPlaced(inFlight, sink, total);
+            }
+        }
+    }
+
+    /**
+     * A chunk whose put finished on a node while the upload was failing is recorded, so the
+     * cleanup worker deletes it with the rest of the failed upload. Unrecorded, it would be an
+     * orphan that only the orphan collector's grace period (an hour by default) would remove.
+     */
+    private static void recordIfPlaced(InFlight inFlight, UploadSink sink, long total) {
+        // The idle watchdog may have interrupted this thread; JDBC refuses to work on an
+        // interrupted thread, so the flag is set aside for the write and restored after.
+        boolean interrupted = Thread.interrupted();
+        try {
+            inFlight.placed().ifPresent(chunk -> {
+                try {
+                    sink.chunkStored(chunk, total);
+                } catch (RuntimeException e) {
+                    LOG.warning("chunk " + chunk.chunkId() + " was stored while its upload failed and could not be recorded ("
+                            + e.getMessage() + "); the orphan collector will remove it");
+                }
+            });
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
             }
         }
     }
@@ -120,14 +148,25 @@ public final class UploadPipeline {
             complete(inFlight, true, stored, sink, total);
             return inFlight.buffer.clear();
         }
-        return pool.acquire(bufferWait).orElseThrow(() -> new ApiException(Status.SERVICE_UNAVAILABLE_503,
-                "gateway_busy", "no upload buffer came free within " + bufferWait + "; retry later"));
+        sink.gatewayWaiting(true);
+        try {
+            return pool.acquire(bufferWait).orElseThrow(() -> new ApiException(Status.SERVICE_UNAVAILABLE_503,
+                    "gateway_busy", "no upload buffer came free within " + bufferWait + "; retry later"));
+        } finally {
+            sink.gatewayWaiting(false);
+        }
     }
 
     /** Waits for the chunk in flight; its buffer goes back to the pool unless the caller keeps it. */
     private void complete(InFlight inFlight, boolean keepBuffer, List<StoredChunk> stored, UploadSink sink, long total)
             throws InterruptedException {
-        StoredChunk chunk = inFlight.await();
+        StoredChunk chunk;
+        sink.gatewayWaiting(true);
+        try {
+            chunk = inFlight.await();
+        } finally {
+            sink.gatewayWaiting(false);
+        }
         inFlight.finished = true;
         if (!keepBuffer) {
             pool.release(inFlight.buffer);
@@ -210,6 +249,11 @@ public final class UploadPipeline {
                 }
                 throw new IllegalStateException("chunk placement failed", e.getCause());
             }
+        }
+
+        /** The stored chunk, if the put completed (even while the upload was being aborted). */
+        Optional<StoredChunk> placed() {
+            return result.isDone() && !result.isCompletedExceptionally() ? Optional.of(result.join()) : Optional.empty();
         }
 
         /** Stops the transfer and waits for its thread, so the buffer is free to reuse after. */

@@ -11,4 +11,11 @@ public interface UploadSink {
     /** Body bytes arrived (called often; keep it cheap). */
     default void progress(long bytesReceived) {
     }
+
+    /**
+     * The gateway itself starts (true) or stops (false) waiting, for a chunk placement or a
+     * buffer: time the client must not be blamed for by the idle timeout.
+     */
+    default void gatewayWaiting(boolean waiting) {
+    }
 }

@@ -173,6 +173,11 @@ class GatewayFaultTest {
                     () -> fileNamed("stalled.bin").map(id -> "failed".equals(h.status(id))).orElse(false)));
             UUID id = fileNamed("stalled.bin").orElseThrow();
             assertEquals("upload_aborted", h.events.awaitPublished(id, "upload_aborted").getLast());
+            // Chunk 0 was in flight while the client stalled on chunk 1. It must be in the
+            // metadata, so the cleanup worker deletes it with the failed upload; unrecorded, it
+            // would stay on a node's disk until the orphan collector's grace period passed.
+            assertEquals(List.of(ChunkIds.of(id, 0)), h.gateway.catalog().chunks(id).stream()
+                    .map(c -> c.chunkId()).toList());
         }
     }
 
