@@ -54,14 +54,14 @@ class MembershipTest {
     void TestStorageServerFailover() throws Exception {
         String victim = TestStack.node(3);
         s.stack.kill(victim);
-        long killedAt = System.nanoTime();
         try {
             Poll.until(Duration.ofSeconds(20), victim + " marked inactive",
                     () -> s.db.node(victim).orElseThrow().status(), "inactive"::equals);
-            Duration took = Duration.ofNanos(System.nanoTime() - killedAt);
-            // Its last beat was at most one interval before the kill: not marked before the timeout ran.
-            assertTrue(took.compareTo(INACTIVE_AFTER.minus(HEARTBEAT).minusMillis(200)) >= 0,
-                    () -> victim + " marked inactive " + took + " after the kill, before the timeout");
+            // Marked for its silence, not before: the timeout runs from its last beat (which a loaded
+            // machine may have delayed before the kill), so that is what to measure from.
+            Duration silent = s.db.silenceAtStatusChange(victim);
+            assertTrue(silent.compareTo(INACTIVE_AFTER) >= 0, () -> victim + " marked inactive after only " + silent
+                    + " of silence");
             Poll.until(Duration.ofSeconds(10), "the gateway's ring without " + victim, s::activeNodesInRing,
                     n -> n == TestStack.NODES - 1);
 

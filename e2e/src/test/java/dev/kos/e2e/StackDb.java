@@ -3,6 +3,7 @@ package dev.kos.e2e;
 import dev.kos.metadata.Database;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -82,6 +83,20 @@ final class StackDb {
                             rs.getTimestamp(4).toInstant()));
                 }
                 return out;
+            }
+        });
+    }
+
+    /** How long the node had been silent when its status last changed (status_changed_at - last_heartbeat). */
+    Duration silenceAtStatusChange(String nodeId) {
+        return db.withConnection(c -> {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SELECT (extract(epoch FROM status_changed_at - last_heartbeat) * 1000)::bigint FROM storage_nodes WHERE node_id = ?")) {
+                ps.setString(1, nodeId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return Duration.ofMillis(rs.getLong(1));
+                }
             }
         });
     }
