@@ -13,12 +13,10 @@ final class SharedStack implements BeforeAllCallback {
     /** 1 MiB chunks: a few-MiB test file spreads over several nodes, as a GiB file would at 8 MiB. */
     static final long CHUNK_SIZE = 1L << 20;
     /**
-     * Short enough for the stalled-client test to finish quickly. Not shorter: the gateway's idle
-     * clock also runs while it waits for a slow chunk put (it reads no body meanwhile), and on a
-     * loaded 2-core machine (load 20+) 1 MiB puts were seen taking over 3 s and over 8 s, failing
-     * healthy uploads with 408.
+     * Short, so the stalled-client test finishes quickly. The gateway stops its idle clock while
+     * it waits on storage itself (a slow chunk put on a loaded machine is not client silence).
      */
-    static final String IDLE_TIMEOUT = "20s";
+    static final String IDLE_TIMEOUT = "6s";
     static final java.time.Duration ORPHAN_GRACE = java.time.Duration.ofSeconds(30);
     private static volatile TestStack shared;
 
