@@ -1,5 +1,6 @@
 package dev.kos.e2e;
 
+import dev.kos.testkit.Poll;
 import static dev.kos.e2e.Checks.assertDownloads;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -70,7 +71,7 @@ class CleanupJobTest {
             id = Poll.until(Duration.ofSeconds(30), "the file row", () -> s.db.fileNamed(name), Optional::isPresent)
                     .orElseThrow();
             UUID fileId = id;
-            Poll.until(Duration.ofSeconds(30), "chunks stored", () -> s.db.chunkCount(fileId) >= 2);
+            Poll.until(Duration.ofSeconds(30), () -> s.db.chunkCount(fileId) >= 2, "chunks stored");
             // The gateway dies mid-upload: nobody is left to mark it failed; only its session's expiry can.
             s.stack.kill("gateway");
         }
@@ -113,7 +114,7 @@ class CleanupJobTest {
         List<String> statuses = new ArrayList<>();
         while (!upload.isDone()) {
             statuses.add(s.db.fileStatus(id).orElse("?"));
-            Poll.until(Duration.ofSeconds(1), "the next probe", () -> true);
+            Poll.until(Duration.ofSeconds(1), () -> true, "the next probe");
         }
         KosClient.Response done = upload.get();
         Duration took = Duration.ofNanos(System.nanoTime() - started);

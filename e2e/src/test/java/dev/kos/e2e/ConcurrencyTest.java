@@ -1,5 +1,6 @@
 package dev.kos.e2e;
 
+import dev.kos.testkit.Poll;
 import static dev.kos.e2e.Checks.assertDownloads;
 import static dev.kos.e2e.Checks.uploadCompleted;
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -1,5 +1,6 @@
 package dev.kos.e2e;
 
+import dev.kos.testkit.Poll;
 import static dev.kos.e2e.Checks.assertDownloads;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -52,9 +53,9 @@ class InterruptedUploadTest {
         assertTrue(d.status() == 409 || d.status() == 404, () -> "download of a " + status + " file: " + d);
         KosClient.Response listed = s.client.get("/files?status=completed&per_page=100");
         assertFalse(listed.body().contains(id.toString()), "an interrupted upload is never listed as completed");
-        Poll.until(Duration.ofSeconds(30), "no upload session left for " + id, () -> s.db.sessionCount(id) == 0);
-        Poll.until(Duration.ofSeconds(30), "recorded chunk files of " + id + " gone from every node",
-                () -> recorded.stream().noneMatch(java.nio.file.Files::exists));
+        Poll.until(Duration.ofSeconds(30), () -> s.db.sessionCount(id) == 0, "no upload session left for " + id);
+        Poll.until(Duration.ofSeconds(30), () -> recorded.stream().noneMatch(java.nio.file.Files::exists),
+                "recorded chunk files of " + id + " gone from every node");
         if (orphansToo) {
             Poll.until(SharedStack.ORPHAN_GRACE.plusSeconds(30), "every chunk file of " + id + " gone from every node",
                     () -> s.chunkFilesOnDisk(id), List::isEmpty);
@@ -72,7 +73,7 @@ class InterruptedUploadTest {
             UUID fileId = id;
             // A chunk already recorded makes the hang-up a real mid-upload one, with something to clean.
             // (The gateway records chunk k once chunk k+1 is read, so 2.5 MiB sent gives one row.)
-            Poll.until(Duration.ofSeconds(30), "a chunk stored", () -> s.db.chunkCount(fileId) >= 1);
+            Poll.until(Duration.ofSeconds(30), () -> s.db.chunkCount(fileId) >= 1, "a chunk stored");
         } // hangs up with 1.5 MiB never sent
         assertNothingVisible(id, true);
     }
@@ -113,7 +114,7 @@ class InterruptedUploadTest {
             if (status.equals("uploading")) {
                 listedWhileUploading |= s.client.get("/files?status=uploading&per_page=100").body().contains(id.toString());
             }
-            Poll.until(Duration.ofSeconds(1), "the next probe", () -> true); // no busy loop: metadata every ~100 ms
+            Poll.until(Duration.ofSeconds(1), () -> true, "the next probe"); // no busy loop: metadata every ~100 ms
         }
         KosClient.Response done = upload.get();
         assertEquals(201, done.status(), done::toString);

@@ -1,5 +1,6 @@
 package dev.kos.e2e;
 
+import dev.kos.testkit.Poll;
 import static dev.kos.e2e.Checks.assertChunksOnDisk;
 import static dev.kos.e2e.Checks.assertError;
 import static dev.kos.e2e.Checks.uploadCompleted;
@@ -135,11 +136,11 @@ class ListDeleteTest {
         assertFalse(ids(allPages("/files?per_page=100")).contains(id.toString()), "a deleted file is not listed");
 
         // Then from the database (a tombstone without chunk copies) and from every node's disk.
-        Poll.until(Duration.ofSeconds(30), "file " + id + " tombstoned with no chunk copies",
-                () -> s.db.fileStatus(id).equals(Optional.of("deleted"))
-                        && s.db.locations(id).stream().allMatch(l -> l.nodeId() == null));
-        Poll.until(Duration.ofSeconds(30), "chunk files of " + id + " removed from the nodes",
-                () -> onDisk.stream().noneMatch(Files::exists));
+        Poll.until(Duration.ofSeconds(30), () -> s.db.fileStatus(id).equals(Optional.of("deleted"))
+                        && s.db.locations(id).stream().allMatch(l -> l.nodeId() == null),
+                "file " + id + " tombstoned with no chunk copies");
+        Poll.until(Duration.ofSeconds(30), () -> onDisk.stream().noneMatch(Files::exists),
+                "chunk files of " + id + " removed from the nodes");
         assertNull(s.db.locations(id).stream().map(StackDb.Location::nodeId).filter(n -> n != null).findAny().orElse(null));
     }
 }

@@ -1,5 +1,6 @@
 package dev.kos.e2e;
 
+import dev.kos.testkit.Poll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -76,10 +77,10 @@ class ReplayTest {
             assertEquals(202, s.client.delete(id).status());
         }
         for (UUID id : deleted) {
-            Poll.until(Duration.ofSeconds(60), "file " + id + " deleted with its chunks",
-                    () -> s.db.fileStatus(id).orElse("").equals("deleted") && s.chunkFilesOnDisk(id).isEmpty());
+            Poll.until(Duration.ofSeconds(60), () -> s.db.fileStatus(id).orElse("").equals("deleted") && s.chunkFilesOnDisk(id).isEmpty(),
+                    "file " + id + " deleted with its chunks");
         }
-        Poll.until(Duration.ofSeconds(60), "outbox drained and both groups caught up", ReplayTest::settled);
+        Poll.until(Duration.ofSeconds(60), ReplayTest::settled, "outbox drained and both groups caught up");
 
         Map<String, List<String>> metadataBefore = metadata();
         Map<String, Long> inventoryBefore = inventory();
@@ -92,7 +93,7 @@ class ReplayTest {
         for (String group : GROUPS) {
             // A stopped Kafka Streams member may linger until its session times out: ReplayCommand
             // refuses a group with members, so retry until it is empty.
-            Poll.until(Duration.ofSeconds(90), "group " + group + " reset to the beginning", () -> {
+            Poll.until(Duration.ofSeconds(90), () -> {
                 try {
                     ReplayCommand.Plan plan = ReplayCommand.plan(admin, new ReplayCommand.Request(group, Topics.FILES,
                             new ReplayCommand.Beginning(), Set.of(), false));
@@ -101,14 +102,14 @@ class ReplayTest {
                 } catch (ReplayCommand.GroupActiveException stillActive) {
                     return false;
                 }
-            });
+            }, "group " + group + " reset to the beginning");
             Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group)
                     .partitionsToOffsetAndMetadata().get();
             assertTrue(committed.values().stream().allMatch(o -> o.offset() == 0), group + " not at the beginning: " + committed);
         }
         s.stack.restart("placement");
         s.stack.restart("cleanup");
-        Poll.until(Duration.ofSeconds(120), "both groups consumed the whole topic again", ReplayTest::settled);
+        Poll.until(Duration.ofSeconds(120), ReplayTest::settled, "both groups consumed the whole topic again");
 
         assertEquals(endsBefore, endOffsets(), "the replay produced new events");
         assertEquals(metadataBefore, metadata(), "metadata changed under replay");

@@ -1,5 +1,6 @@
 package dev.kos.e2e;
 
+import dev.kos.testkit.Poll;
 import static dev.kos.e2e.Checks.assertDownloads;
 import static dev.kos.e2e.Checks.uploadCompleted;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -81,8 +82,8 @@ class StorageManagementTest {
 
         long activeBefore = s.activeNodesInRing();
         s.stack.addNode(7);
-        Poll.until(JOIN, newcomer + " active in the database",
-                () -> s.db.node(newcomer).map(n -> n.status().equals("active")).orElse(false));
+        Poll.until(JOIN, () -> s.db.node(newcomer).map(n -> n.status().equals("active")).orElse(false),
+                newcomer + " active in the database");
         Poll.until(JOIN, (activeBefore + 1) + " nodes in the gateway's ring", s::activeNodesInRing, n -> n == activeBefore + 1);
 
         // New uploads follow the new ring: every chunk on its owner, and some owners are the newcomer.
@@ -114,7 +115,7 @@ class StorageManagementTest {
         assertFalse(moved.isEmpty(), "none of " + before.size() + " old chunks moved to " + newcomer);
         for (String chunk : moved.keySet()) {
             Path oldCopy = s.chunkFile(before.get(chunk), chunk);
-            Poll.until(CONVERGE, "old copy " + oldCopy + " deleted", () -> !Files.exists(oldCopy));
+            Poll.until(CONVERGE, () -> !Files.exists(oldCopy), "old copy " + oldCopy + " deleted");
             assertTrue(Files.isRegularFile(s.chunkFile(newcomer, chunk)), () -> "moved chunk " + chunk + " not on " + newcomer + "'s disk");
         }
         // One copy per chunk across all disks: no leftover of a move anywhere.
@@ -174,8 +175,8 @@ class StorageManagementTest {
         long activeBefore = s.activeNodesInRing();
 
         s.stack.addNode(8);
-        Poll.until(JOIN, newcomer + " active in the database",
-                () -> s.db.node(newcomer).map(n -> n.status().equals("active")).orElse(false));
+        Poll.until(JOIN, () -> s.db.node(newcomer).map(n -> n.status().equals("active")).orElse(false),
+                newcomer + " active in the database");
         Poll.until(JOIN, "the gateway's /ready reporting " + (activeBefore + 1) + " active nodes", s::activeNodesInRing,
                 n -> n == activeBefore + 1);
         HashRing ring = ringFromDb();

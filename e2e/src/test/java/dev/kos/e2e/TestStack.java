@@ -1,5 +1,6 @@
 package dev.kos.e2e;
 
+import dev.kos.testkit.Poll;
 import dev.kos.config.Settings;
 import dev.kos.infra.LocalStack;
 import java.io.IOException;
@@ -105,8 +106,8 @@ final class TestStack implements AutoCloseable {
     /** Restarts a killed node and waits until it is active again in the database and the gateway's ring. */
     void restartNode(String nodeId, int expectedActive) throws IOException {
         stack.restart(nodeId);
-        Poll.until(java.time.Duration.ofSeconds(30), nodeId + " active again",
-                () -> db.node(nodeId).map(n -> n.status().equals("active")).orElse(false));
+        Poll.until(java.time.Duration.ofSeconds(30), () -> db.node(nodeId).map(n -> n.status().equals("active")).orElse(false),
+                nodeId + " active again");
         Poll.until(java.time.Duration.ofSeconds(30), expectedActive + " nodes in the gateway's ring",
                 this::activeNodesInRing, n -> n == expectedActive);
     }

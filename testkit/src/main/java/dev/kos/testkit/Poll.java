@@ -28,16 +28,14 @@ public final class Poll {
         return until(timeout, condition, () -> what);
     }
 
-    /** Waits until {@code condition} holds; {@code what} is evaluated only on failure. */
+    /**
+     * Waits until {@code condition} holds; {@code what} is evaluated only on failure. A condition
+     * that throws counts as "not yet" (a service restarting mid-test); its last exception becomes
+     * the failure's cause.
+     */
     public static Duration until(Duration timeout, BooleanSupplier condition, Supplier<String> what) {
         long start = System.nanoTime();
-        long deadline = start + timeout.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("not true within " + timeout + ": " + what.get());
-            }
-            LockSupport.parkNanos(INTERVAL_NANOS);
-        }
+        probe(timeout, what, condition::getAsBoolean, Boolean.TRUE::equals);
         return Duration.ofNanos(System.nanoTime() - start);
     }
 
@@ -46,6 +44,10 @@ public final class Poll {
      * throws counts as "not yet"; its last exception becomes the failure's cause.
      */
     public static <T> T until(Duration timeout, String what, Supplier<T> probe, Predicate<? super T> done) {
+        return probe(timeout, () -> what, probe, done);
+    }
+
+    private static <T> T probe(Duration timeout, Supplier<String> what, Supplier<T> probe, Predicate<? super T> done) {
         long deadline = System.nanoTime() + timeout.toNanos();
         T last = null;
         RuntimeException lastError = null;
@@ -60,7 +62,8 @@ public final class Poll {
                 lastError = e;
             }
             if (System.nanoTime() > deadline) {
-                AssertionError failure = new AssertionError("not true within " + timeout + ": " + what + "; last seen: " + last);
+                AssertionError failure = new AssertionError("not true within " + timeout + ": " + what.get()
+                        + (last == null || last instanceof Boolean ? "" : "; last seen: " + last));
                 if (lastError != null) {
                     failure.initCause(lastError);
                 }
