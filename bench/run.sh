@@ -43,10 +43,12 @@ SHARED=${SHARED_BENCH:-/work/shared/bench}
 W=$ROOT/bench/work/run          # gitignored; same file system as the stack's nodes
 DATA=$W/data
 mkdir -p "$W" "$DATA" bench/results
+: > "$W/phases.log"
 START_UTC=$(date -u +%Y%m%dT%H%MZ)
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 
-log() { echo "bench $(date -u +%H:%M:%S) $*" >&2; }
+# Each line carries the 1-minute load: on a shared machine it says which phases ran disturbed.
+log() { echo "bench $(date -u +%H:%M:%S) load $(cut -d' ' -f1 /proc/loadavg) $*" | tee -a "$W/phases.log" >&2; }
 die() { log "FAILED: $*"; exit 1; }
 now() { date +%s.%N; }
 for tool in curl wrk nginx jq awk ss; do
@@ -489,7 +491,7 @@ TABLE=$(
   [ -n "${V[s3_c50_mbps]:-}" ] && row "50 × 20 MiB vs S3Proxy, MB/s" ours_c50_mbps s3_c50_mbps "—" ""
   row "gateway peak RSS, MiB, $RSS_GIB GiB PUT + GET ($GW_XMX)" ours_rss "" "< 512 MiB" "o < 512"
   row "gateway peak heap used, MiB (jstat, 0.5 s)" ours_heap "" "—" ""
-  row "$RSS_GIB GiB PUT, MB/s (warm memory)" ours_puthuge "" "≥ 100 MB/s" "o >= 100"
+  row "$RSS_GIB GiB PUT, MB/s (cold memory, streamed from a pipe)" ours_puthuge "" "≥ 100 MB/s" "o >= 100"
   row "$RSS_GIB GiB GET, MB/s" ours_gethuge "" "≥ 100 MB/s" "o >= 100"
 )
 
@@ -510,6 +512,8 @@ OUT=bench/results/$NAME-$START_UTC.md
   echo
   echo "$TABLE"
   echo
+  echo "Phases (UTC time, 1-minute load average when each began):"
+  echo; echo '```'; sed 's/^bench //' "$W/phases.log"; echo '```'; echo
   [ -f "$W/profile.md" ] && cat "$W/profile.md"
 } > "$OUT"
 echo "$TABLE"
