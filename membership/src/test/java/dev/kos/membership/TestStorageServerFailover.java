@@ -69,7 +69,12 @@ class TestStorageServerFailover {
             System.out.printf("killed node left the ring %d ms after SIGKILL (heartbeat %d ms, timeout %d ms, poll %d ms)%n",
                     Duration.ofNanos(System.nanoTime() - killedAt).toMillis(), HEARTBEAT.toMillis(),
                     INACTIVE_AFTER.toMillis(), POLL.toMillis());
-            assertTrue(gone.compareTo(INACTIVE_AFTER.minusMillis(300)) >= 0, "left before its timeout could pass: " + gone);
+            // The rule, in database time: inactive only once its silence exceeded the timeout.
+            // (Measured from the kill it can look shorter: a loaded machine delays heartbeats.)
+            StorageNode victim = nodes.find("victim").orElseThrow();
+            Duration silence = Duration.between(victim.lastHeartbeat(), victim.statusChangedAt());
+            assertTrue(silence.compareTo(INACTIVE_AFTER) >= 0, "marked inactive after only " + silence + " of silence");
+            assertTrue(gone.compareTo(Duration.ofSeconds(10)) < 0, "left the ring " + gone + " after SIGKILL");
 
             startNode("victim");
             Duration back = Poll.until(Duration.ofSeconds(15), () -> ringIds().contains("victim"),
