@@ -3,6 +3,9 @@ package dev.kos.e2e;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /** Samples a process's resident memory (VmRSS in /proc/<pid>/status) in the background and keeps the peak. */
@@ -10,24 +13,14 @@ final class RssSampler implements AutoCloseable {
     private final Path status;
     private final AtomicLong peakBytes = new AtomicLong();
     private final AtomicLong samples = new AtomicLong();
-    private final Thread thread;
-    private volatile boolean running = true;
+    private final ScheduledExecutorService timer;
 
     RssSampler(long pid) {
         this.status = Path.of("/proc", String.valueOf(pid), "status");
         sample();
-        this.thread = Thread.ofPlatform().daemon().name("rss-sampler-" + pid).start(this::run);
-    }
-
-    private void run() {
-        while (running) {
-            sample();
-            try {
-                Thread.sleep(100); // the sampling period
-            } catch (InterruptedException e) {
-                return;
-            }
-        }
+        this.timer = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().daemon()
+                .name("rss-sampler-" + pid).unstarted(r));
+        timer.scheduleAtFixedRate(this::sample, 100, 100, TimeUnit.MILLISECONDS);
     }
 
     private void sample() {
@@ -40,7 +33,7 @@ final class RssSampler implements AutoCloseable {
                 }
             }
         } catch (IOException processGone) {
-            running = false;
+            timer.shutdown();
         }
     }
 
@@ -54,8 +47,7 @@ final class RssSampler implements AutoCloseable {
 
     @Override
     public void close() throws InterruptedException {
-        running = false;
-        thread.interrupt();
-        thread.join();
+        timer.shutdownNow();
+        timer.awaitTermination(5, TimeUnit.SECONDS);
     }
 }
