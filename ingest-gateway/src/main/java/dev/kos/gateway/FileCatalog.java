@@ -40,15 +40,28 @@ public final class FileCatalog {
     private final Events events;
     private final String gatewayId;
     private final Duration sessionTtl;
+    private final SettledListener settled;
+    private final Duration settledPoll;
     private final FileRepository files = new FileRepository();
     private final ChunkRepository chunks = new ChunkRepository();
     private final UploadSessionRepository sessions = new UploadSessionRepository();
 
-    public FileCatalog(Database db, Events events, String gatewayId, Duration sessionTtl) {
+    /**
+     * @param settled wakes {@link #awaitSettled} when the placement service settles a file
+     * @param settledPoll how often a waiter re-reads the row anyway: the bound on the extra wait
+     *     when a notification is lost or the listener is down
+     */
+    public FileCatalog(Database db, Events events, String gatewayId, Duration sessionTtl, SettledListener settled,
+                       Duration settledPoll) {
+        if (settledPoll.isNegative() || settledPoll.isZero()) {
+            throw new IllegalArgumentException("the settled poll interval must be > 0, was " + settledPoll);
+        }
         this.db = db;
         this.events = events;
         this.gatewayId = gatewayId;
         this.sessionTtl = sessionTtl;
+        this.settled = settled;
+        this.settledPoll = settledPoll;
     }
 
     /**
@@ -164,19 +177,23 @@ public final class FileCatalog {
         });
     }
 
-    /** Waits up to {@code wait} for the file to leave the sealed-but-not-completed state. */
+    /**
+     * Waits up to {@code wait} for the file to leave the sealed-but-not-completed state. Woken by
+     * the settling commit's notification; re-reads the row after each wake-up and at least every
+     * {@code settledPoll}, so the row, never the notification, decides.
+     */
     public Optional<FileRecord> awaitSettled(UUID fileId, Duration wait) throws InterruptedException {
         long deadline = System.nanoTime() + wait.toNanos();
-        long pause = 10;
-        while (true) {
-            Optional<FileRecord> f = find(fileId);
-            if (f.isEmpty() || f.get().status() != FileStatus.UPLOADING || System.nanoTime() >= deadline) {
-                return f;
+        // Watch before the first read: a settle committed between the read and the wait still wakes us.
+        try (SettledListener.Waiter waiter = settled.watch(fileId)) {
+            while (true) {
+                Optional<FileRecord> f = find(fileId);
+                long left = deadline - System.nanoTime();
+                if (f.isEmpty() || f.get().status() != FileStatus.UPLOADING || left <= 0) {
+                    return f;
+                }
+                waiter.await(Duration.ofNanos(Math.min(left, settledPoll.toNanos())));
             }
-            // Backs off to 200 ms: the placement service usually finalizes within tens of ms.
-            long left = Math.max(1, (deadline - System.nanoTime()) / 1_000_000);
-            Thread.sleep(Math.min(pause, left));
-            pause = Math.min(200, pause * 2);
         }
     }
 }

@@ -12,6 +12,7 @@ import dev.kos.ring.HashRing;
 import dev.kos.storageclient.StorageNodeClients;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.HttpRouting;
+import java.sql.DriverManager;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -41,6 +42,9 @@ import org.apache.kafka.clients.admin.Admin;
  * <tr><td>gateway.idle-timeout</td><td>60s</td><td>an upload whose client sends nothing this long fails</td></tr>
  * <tr><td>gateway.completion-wait</td><td>10s</td><td>how long POST waits for the file to complete
  *     (201) before answering 202 with the metadata URL</td></tr>
+ * <tr><td>gateway.completion-poll</td><td>250ms</td><td>while POST waits, how often it re-reads the file
+ *     anyway; the placement service's commit notifies the gateway ({@code NOTIFY kos_file_settled}) at once,
+ *     so this only bounds the extra wait when a notification is lost or the listening session is down</td></tr>
  * <tr><td>gateway.session-ttl</td><td>24h</td><td>an upload session without progress expires after this</td></tr>
  * <tr><td>kafka.bootstrap</td><td>localhost:9092</td><td>Kafka brokers for the outbox relay and readiness</td></tr>
  * <tr><td>db.*</td><td>see {@link Database}</td><td>PostgreSQL</td></tr>
@@ -80,6 +84,7 @@ public final class Main {
         GatewayConfig config = GatewayConfig.from(settings);
         String bootstrap = settings.string("kafka.bootstrap", "localhost:9092");
         Duration sessionTtl = settings.duration("gateway.session-ttl", Duration.ofHours(24));
+        Duration completionPoll = settings.duration("gateway.completion-poll", Duration.ofMillis(250));
 
         Database db = Database.fromSettings(settings, "gateway");
         NodeRepository nodeRepository = new NodeRepository(db);
@@ -87,7 +92,9 @@ public final class Main {
         OutboxRelay relay = OutboxRelay.start(db, bootstrap, OutboxRelay.Options.fromSettings(settings));
         Admin admin = Readiness.kafkaAdmin(bootstrap);
         StorageNodeClients clients = new StorageNodeClients();
-        FileCatalog catalog = new FileCatalog(db, new Events("ingest-gateway"), config.gatewayId(), sessionTtl);
+        SettledListener settled = SettledListener.start(() -> DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password()));
+        FileCatalog catalog = new FileCatalog(db, new Events("ingest-gateway"), config.gatewayId(), sessionTtl, settled,
+                completionPoll);
         Gateway gateway = gateway(config, catalog, nodeRepository, clients, registry::ring, List.of(
                 Readiness.postgres(db), Readiness.kafka(admin, Duration.ofSeconds(2)),
                 Readiness.outbox(relay, config.completionWait()), Readiness.storageNodes(registry::ring)));
@@ -110,6 +117,7 @@ public final class Main {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.stop();
             gateway.watchdog().close();
+            settled.close();
             relay.close();
             admin.close();
             registry.close();

@@ -40,6 +40,7 @@ final class GatewayHarness implements AutoCloseable {
     final StorageNodeClients clients = new StorageNodeClients();
     final EventPipeline events;
     private final Admin kafkaAdmin;
+    final SettledListener settled;
     private final Path dataRoot;
     volatile Gateway gateway;
     volatile WebServer server;
@@ -52,6 +53,7 @@ final class GatewayHarness implements AutoCloseable {
         this.dataRoot = dataRoot;
         db = Database.embedded(null, 8, "gateway-test");
         db.migrate();
+        settled = SettledListener.start(() -> java.sql.DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password()));
         nodeRepository = new NodeRepository(db);
         for (int i = 0; i < nodeCount; i++) {
             startNode(BASE_NODE + i, 0);
@@ -78,7 +80,8 @@ final class GatewayHarness implements AutoCloseable {
     /** (Re)starts the HTTP gateway on a new port; the stores, nodes and Kafka stay. */
     void startGateway(GatewayConfig config) {
         stopGateway();
-        FileCatalog catalog = new FileCatalog(db, new Events("ingest-gateway"), config.gatewayId(), Duration.ofHours(1));
+        FileCatalog catalog = new FileCatalog(db, new Events("ingest-gateway"), config.gatewayId(), Duration.ofHours(1),
+                settled, Duration.ofMillis(250));
         gateway = Main.gateway(config, catalog, nodeRepository, clients, ring::get,
                 List.of(Readiness.postgres(db), Readiness.kafka(kafkaAdmin, Duration.ofSeconds(2)),
                         Readiness.outbox(events.relay(), config.completionWait()), Readiness.storageNodes(ring::get)));
@@ -172,6 +175,7 @@ final class GatewayHarness implements AutoCloseable {
         kafkaAdmin.close();
         clients.close();
         nodes.values().forEach(StorageNodeServer::close);
+        settled.close();
         db.close();
     }
 }

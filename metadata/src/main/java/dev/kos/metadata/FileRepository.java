@@ -25,6 +25,12 @@ import java.util.stream.Collectors;
 public final class FileRepository {
     private static final Pattern SHA256 = Pattern.compile("^[0-9a-f]{64}$");
 
+    /**
+     * The channel that carries a file id when its upload settles (completed or failed after the
+     * seal); the gateway's waiting POST listens on it instead of polling.
+     */
+    public static final String SETTLED_CHANNEL = "kos_file_settled";
+
     static final String COLUMNS = "file_id, name, content_type, size_bytes, sha256, status, owner, chunk_size, chunk_count, "
             + "failure_reason, created_at, updated_at, sealed_at, completed_at, deleted_at, event_seq";
 
@@ -133,6 +139,19 @@ public final class FileRepository {
     /** pending|uploading -> failed, with the reason operators and clients will see. */
     public boolean fail(Connection c, UUID fileId, String reason) throws SQLException {
         return update(c, fileId, FileStatus.FAILED.predecessors(), FileStatus.FAILED, requireReason(reason));
+    }
+
+    /**
+     * Announces on {@link #SETTLED_CHANNEL} that the file's upload settled. PostgreSQL delivers
+     * it at the caller's commit and drops it on rollback, so a listener never hears of a change
+     * it cannot read yet.
+     */
+    public void notifySettled(Connection c, UUID fileId) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT pg_notify(?, ?)")) {
+            ps.setString(1, SETTLED_CHANNEL);
+            ps.setString(2, fileId.toString());
+            ps.execute();
+        }
     }
 
     /** pending|uploading -> expired: the upload session timed out. */

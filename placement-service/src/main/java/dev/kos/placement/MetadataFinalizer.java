@@ -58,6 +58,7 @@ final class MetadataFinalizer implements UploadFinalizer {
                         .setMessage(problem.get())
                         .setBytesReceived(file.sizeBytes().orElse(0L))
                         .build()));
+                files.notifySettled(c, id); // the gateway's waiting POST answers now, not at its next poll
                 return Outcome.FAILED;
             }
             if (!files.complete(c, id)) {
@@ -71,6 +72,7 @@ final class MetadataFinalizer implements UploadFinalizer {
                     .setChunkCount(seal.chunkCount())
                     .setOwner(file.owner().orElse(""))
                     .build()));
+            files.notifySettled(c, id);
             return Outcome.COMPLETED;
         });
     }

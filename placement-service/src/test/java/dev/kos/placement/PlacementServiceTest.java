@@ -68,12 +68,21 @@ class PlacementServiceTest {
 
     @TempDir
     static Path stateDir;
+    /** A LISTEN session on the settled channel, as the gateway keeps one. */
+    static java.sql.Connection settledSession;
+    static final java.util.Set<String> settledNotices = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     @BeforeAll
     static void start() {
         kafka = EmbeddedKafkaBroker.start(null, 0);
         db = Database.embedded(null, 8, "placement-test");
         db.migrate();
+        try {
+            settledSession = java.sql.DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password());
+            settledSession.createStatement().execute("LISTEN " + FileRepository.SETTLED_CHANNEL);
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException(e);
+        }
         db.inTransaction(c -> c.createStatement().executeUpdate(
                 "INSERT INTO storage_nodes (node_id, address) VALUES ('n1', 'localhost:1')"));
         relay = OutboxRelay.start(db, kafka.bootstrapServers(),
@@ -86,6 +95,11 @@ class PlacementServiceTest {
     static void stop() {
         placement.close();
         relay.close();
+        try {
+            settledSession.close();
+        } catch (java.sql.SQLException e) {
+            // the database stops next anyway
+        }
         db.close();
         kafka.close();
     }
@@ -171,6 +185,21 @@ class PlacementServiceTest {
         }
     }
 
+    /** Whether the settled channel carried this file's id (reads what arrived, without blocking). */
+    static boolean settledNotified(UUID id) {
+        try {
+            org.postgresql.PGNotification[] ns = settledSession.unwrap(org.postgresql.PGConnection.class).getNotifications();
+            if (ns != null) {
+                for (org.postgresql.PGNotification n : ns) {
+                    settledNotices.add(n.getParameter());
+                }
+            }
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException(e);
+        }
+        return settledNotices.contains(id.toString());
+    }
+
     static long count(List<EventEnvelope> es, EventEnvelope.PayloadCase type) {
         return es.stream().filter(e -> e.getPayloadCase() == type).count();
     }
@@ -179,6 +208,7 @@ class PlacementServiceTest {
     void aSealedUploadWithEveryChunkStoredIsCompletedAndAnnounced() {
         UUID id = upload(3);
         Poll.until(Duration.ofSeconds(60), () -> status(id) == FileStatus.COMPLETED, "file completed");
+        Poll.until(Duration.ofSeconds(10), () -> settledNotified(id), "kos_file_settled notified with the file id");
         Poll.until(Duration.ofSeconds(30), () -> count(eventsOf(id), EventEnvelope.PayloadCase.FILE_COMPLETED) == 1, "file_completed published");
         List<EventEnvelope> es = eventsOf(id);
         for (int i = 1; i < es.size(); i++) {
@@ -218,6 +248,7 @@ class PlacementServiceTest {
     void aChunkWhoseReportedChecksumDiffersFailsTheUpload() {
         UUID id = upload(2, 1000, 0xBAD);
         Poll.until(Duration.ofSeconds(60), () -> status(id) == FileStatus.FAILED, "file failed");
+        Poll.until(Duration.ofSeconds(10), () -> settledNotified(id), "kos_file_settled notified with the file id");
         assertTrue(files.find(db, id).orElseThrow().failureReason().orElse("").contains("chunk 1"));
         Poll.until(Duration.ofSeconds(30), () -> count(eventsOf(id), EventEnvelope.PayloadCase.UPLOAD_ABORTED) == 1, "upload_aborted published");
         assertEquals(0, count(eventsOf(id), EventEnvelope.PayloadCase.FILE_COMPLETED));

@@ -1,0 +1,179 @@
+package dev.kos.gateway;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kos.events.Events;
+import dev.kos.metadata.Database;
+import dev.kos.metadata.FileRecord;
+import dev.kos.metadata.FileRepository;
+import dev.kos.metadata.FileStatus;
+import dev.kos.metadata.NewFile;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The settled listener and FileCatalog.awaitSettled on a real PostgreSQL. */
+class SettledListenerTest {
+    /** Far longer than a notification takes, so a wake-up inside it cannot be the poll's doing. */
+    private static final Duration LONG_POLL = Duration.ofSeconds(30);
+
+    private static Database db;
+    private static SettledListener listener;
+    private final FileRepository files = new FileRepository();
+
+    @BeforeAll
+    static void start() {
+        db = Database.embedded(null, 4, "settled-test");
+        db.migrate();
+        listener = SettledListener.start(() -> DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password()));
+        assertTrue(GatewayHarness.await(Duration.ofSeconds(10), listener::isListening), "listener connected");
+    }
+
+    @AfterAll
+    static void stop() {
+        listener.close();
+        db.close();
+    }
+
+    @Test
+    void aCommittedNotificationWakesTheWaiterAndARolledBackOneDoesNot() throws Exception {
+        UUID id = UUID.randomUUID();
+        try (SettledListener.Waiter w = listener.watch(id)) {
+            try {
+                db.inTransaction(c -> {
+                    files.notifySettled(c, id);
+                    throw new IllegalStateException("roll back");
+                });
+            } catch (IllegalStateException expected) {
+                // the notification must die with the transaction
+            }
+            assertFalse(w.await(Duration.ofMillis(300)), "no wake-up from a rolled-back transaction");
+            db.inTransaction(c -> {
+                files.notifySettled(c, UUID.randomUUID()); // another file's: must not wake this waiter
+                return null;
+            });
+            assertFalse(w.await(Duration.ofMillis(300)), "no wake-up for another file");
+            long t0 = System.nanoTime();
+            db.inTransaction(c -> {
+                files.notifySettled(c, id);
+                return null;
+            });
+            assertTrue(w.await(Duration.ofSeconds(5)), "woken by the commit");
+            assertTrue(System.nanoTime() - t0 < Duration.ofSeconds(2).toNanos(), "woken promptly");
+        }
+        assertEquals(0, listener.watchedFiles(), "a closed waiter is removed");
+    }
+
+    @Test
+    void awaitSettledAnswersOnTheNotificationNotThePoll() throws Exception {
+        FileCatalog catalog = catalog(listener, LONG_POLL);
+        UUID id = uploadingFile(catalog);
+        CompletableFuture<Optional<FileRecord>> waiting = awaitInBackground(catalog, id, Duration.ofSeconds(60));
+        assertTrue(GatewayHarness.await(Duration.ofSeconds(5), () -> listener.watchedFiles() == 1), "waiting");
+        long t0 = System.nanoTime();
+        db.inTransaction(c -> {
+            assertTrue(files.fail(c, id, "test: settled"));
+            files.notifySettled(c, id);
+            return null;
+        });
+        FileRecord settled = waiting.get(10, TimeUnit.SECONDS).orElseThrow();
+        assertEquals(FileStatus.FAILED, settled.status());
+        assertTrue(System.nanoTime() - t0 < Duration.ofSeconds(5).toNanos(), "answered long before the 30 s poll");
+        assertTrue(GatewayHarness.await(Duration.ofSeconds(5), () -> listener.watchedFiles() == 0), "waiter removed");
+    }
+
+    @Test
+    void aMissedNotificationStillSettlesByPolling() throws Exception {
+        // A listener that can never connect: every wake-up is lost, only the poll remains.
+        SettledListener deaf = SettledListener.start(() -> {
+            throw new java.sql.SQLException("test: no database for the listener");
+        });
+        try {
+            FileCatalog catalog = catalog(deaf, Duration.ofMillis(100));
+            UUID id = uploadingFile(catalog);
+            CompletableFuture<Optional<FileRecord>> waiting = awaitInBackground(catalog, id, Duration.ofSeconds(60));
+            assertTrue(GatewayHarness.await(Duration.ofSeconds(5), () -> deaf.watchedFiles() == 1), "waiting");
+            db.inTransaction(c -> files.complete(c, id) || files.fail(c, id, "test: settled without notify"));
+            FileRecord settled = waiting.get(10, TimeUnit.SECONDS).orElseThrow();
+            assertEquals(FileStatus.FAILED, settled.status());
+            assertEquals(0, deaf.watchedFiles());
+        } finally {
+            deaf.close();
+        }
+    }
+
+    @Test
+    void aWaitThatTimesOutReturnsTheUnsettledFileAndLeavesNoWaiter() throws Exception {
+        FileCatalog catalog = catalog(listener, Duration.ofMillis(50));
+        UUID id = uploadingFile(catalog);
+        long t0 = System.nanoTime();
+        FileRecord f = catalog.awaitSettled(id, Duration.ofMillis(400)).orElseThrow();
+        assertEquals(FileStatus.UPLOADING, f.status());
+        assertTrue(System.nanoTime() - t0 >= Duration.ofMillis(400).toNanos(), "waited the whole limit");
+        assertEquals(0, listener.watchedFiles());
+    }
+
+    @Test
+    void theListenerReconnectsAfterItsSessionIsKilled() throws Exception {
+        SettledListener own = SettledListener.start(() -> DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password()));
+        try {
+            assertTrue(GatewayHarness.await(Duration.ofSeconds(10), own::isListening));
+            int killed = db.withConnection(c -> {
+                try (PreparedStatement ps = c.prepareStatement("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                        + "WHERE query = 'LISTEN " + FileRepository.SETTLED_CHANNEL + "'");
+                     ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return rs.getInt(1);
+                }
+            });
+            assertTrue(killed >= 1, "a listening session was found and terminated");
+            assertTrue(GatewayHarness.await(Duration.ofSeconds(10), () -> !own.isListening()), "noticed the break");
+            assertTrue(GatewayHarness.await(Duration.ofSeconds(20), own::isListening), "reconnected");
+            UUID id = UUID.randomUUID();
+            try (SettledListener.Waiter w = own.watch(id)) {
+                db.inTransaction(c -> {
+                    files.notifySettled(c, id);
+                    return null;
+                });
+                assertTrue(w.await(Duration.ofSeconds(5)), "woken after the reconnect");
+            }
+        } finally {
+            own.close();
+        }
+        // The shared listener's session was killed too; it must come back for the other tests.
+        assertTrue(GatewayHarness.await(Duration.ofSeconds(20), listener::isListening));
+    }
+
+    private static FileCatalog catalog(SettledListener l, Duration poll) {
+        return new FileCatalog(db, new Events("settled-test"), "gateway-test", Duration.ofHours(1), l, poll);
+    }
+
+    private UUID uploadingFile(FileCatalog catalog) {
+        UUID id = UUID.randomUUID();
+        catalog.begin(new NewFile(id, "f.bin", "application/octet-stream", Optional.empty(), 1 << 20), 10);
+        db.inTransaction(c -> files.startUpload(c, id));
+        return id;
+    }
+
+    private static CompletableFuture<Optional<FileRecord>> awaitInBackground(FileCatalog catalog, UUID id, Duration wait) {
+        CompletableFuture<Optional<FileRecord>> f = new CompletableFuture<>();
+        Thread.ofVirtual().start(() -> {
+            try {
+                f.complete(catalog.awaitSettled(id, wait));
+            } catch (Throwable e) {
+                f.completeExceptionally(e);
+            }
+        });
+        return f;
+    }
+}
