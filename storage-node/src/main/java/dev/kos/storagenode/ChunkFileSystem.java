@@ -1,11 +1,16 @@
 package dev.kos.storagenode;
 
+import com.sun.nio.file.ExtendedOpenOption;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.logging.Logger;
 
 /**
  * The file-system boundary of the chunk store: creating the file a chunk is written to and the
@@ -20,26 +25,86 @@ public interface ChunkFileSystem {
 
     long totalSpace(Path dir) throws IOException;
 
-    /** The real local file system. */
+    /** The real local file system, chunks written with O_DIRECT where it supports that. */
     static ChunkFileSystem local() {
-        return Local.INSTANCE;
+        return Local.DIRECT;
+    }
+
+    /** The real local file system, chunks written through the page cache. */
+    static ChunkFileSystem localBuffered() {
+        return Local.BUFFERED;
     }
 
     final class Local implements ChunkFileSystem {
-        static final Local INSTANCE = new Local();
+        static final Local DIRECT = new Local(true, FileChannel::open);
+        static final Local BUFFERED = new Local(false, FileChannel::open);
+        private static final Logger LOG = Logger.getLogger(ChunkFileSystem.class.getName());
+        private static final AtomicBoolean WARNED = new AtomicBoolean();
+        /** Shared by every store in the process; the alignment suits the file systems seen so far. */
+        private static final StagingBuffers STAGING = new StagingBuffers(4096);
 
-        private Local() {
+        private final boolean direct;
+        private final Opener opener;
+
+        /** How files are opened: {@code FileChannel::open}, or a test's refusal of O_DIRECT. */
+        interface Opener {
+            FileChannel open(Path path, OpenOption... options) throws IOException;
+        }
+
+        Local(boolean direct, Opener opener) {
+            this.direct = direct;
+            this.opener = opener;
         }
 
         @Override
         public ChunkOutput create(Path path) throws IOException {
-            FileChannel ch = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            if (direct) {
+                ChunkOutput out = tryDirect(path);
+                if (out != null) {
+                    return out;
+                }
+            }
+            return buffered(opener.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE));
+        }
+
+        /** An O_DIRECT output, or null where the file system refuses O_DIRECT (tmpfs) or its blocks do not fit. */
+        private ChunkOutput tryDirect(Path path) throws IOException {
+            long block = Files.getFileStore(path.getParent()).getBlockSize();
+            if (block <= 0 || block > STAGING.alignment() || STAGING.alignment() % block != 0) {
+                warnOnce("block size of " + path.getParent() + " does not divide " + STAGING.alignment());
+                return null;
+            }
+            try {
+                return new DirectChunkOutput(opener.open(path, StandardOpenOption.CREATE_NEW,
+                        StandardOpenOption.WRITE, ExtendedOpenOption.DIRECT), STAGING);
+            } catch (FileAlreadyExistsException e) {
+                throw e;
+            } catch (IOException | UnsupportedOperationException e) {
+                // Linux creates the file before it refuses O_DIRECT; the name is a fresh temp name, ours to remove.
+                Files.deleteIfExists(path);
+                warnOnce(path.getParent() + " refuses O_DIRECT (" + e + ")");
+                return null;
+            }
+        }
+
+        private static void warnOnce(String why) {
+            if (WARNED.compareAndSet(false, true)) {
+                LOG.warning("chunks are written through the page cache: " + why);
+            }
+        }
+
+        private static ChunkOutput buffered(FileChannel ch) {
             return new ChunkOutput() {
                 @Override
                 public void write(ByteBuffer src) throws IOException {
                     while (src.hasRemaining()) {
                         ch.write(src);
                     }
+                }
+
+                @Override
+                public void finish() {
+                    // Nothing held back.
                 }
 
                 @Override

@@ -6,12 +6,26 @@ import java.nio.ByteBuffer;
 
 /** Where a chunk's bytes go while it is being written: a temporary file. */
 public interface ChunkOutput extends Closeable {
-    /** Writes all of {@code src} (position to limit), or throws. */
+    /** Writes all of {@code src} (position to limit), or throws. May hold back a partial block until {@link #finish()}. */
     void write(ByteBuffer src) throws IOException;
+
+    /**
+     * The last write was made: writes whatever is held back. Abstract on purpose: an output
+     * that wraps another must pass this on, or the file would lack its tail.
+     */
+    void finish() throws IOException;
 
     /**
      * Makes the written bytes durable (fsync). May run on another thread while {@link #write}
      * continues (early write-back of a large chunk).
      */
     void sync() throws IOException;
+
+    /**
+     * Whether written bytes wait in the page cache until a sync; only then does an early
+     * background write-back pay.
+     */
+    default boolean cached() {
+        return true;
+    }
 }

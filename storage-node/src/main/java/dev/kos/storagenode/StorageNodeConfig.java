@@ -24,12 +24,15 @@ import java.util.regex.Pattern;
  * <tr><td>node.max-chunk-bytes</td><td>4GiB</td><td>largest chunk accepted (the block table of a put is
  *     held in memory: 4 bytes per 64 KiB)</td></tr>
  * <tr><td>node.shutdown-grace</td><td>10s</td><td>how long in-flight streams may run after a stop request</td></tr>
+ * <tr><td>node.direct-io</td><td>true</td><td>write chunks with O_DIRECT (no copy into the page cache; a
+ *     file system without it, such as tmpfs, falls back to buffered writes); false: through the page
+ *     cache. Either way a chunk is fsynced before it is acknowledged</td></tr>
  * </table>
  *
  * @param advertisedAddress null means "localhost:" plus the port actually bound
  */
 public record StorageNodeConfig(String nodeId, Path dataDir, int port, String advertisedAddress, long reserveBytes,
-        Duration shutdownGrace, String bindAddress, long maxChunkBytes) {
+        Duration shutdownGrace, String bindAddress, long maxChunkBytes, boolean directIo) {
     public static final int DEFAULT_PORT = 50051;
     public static final long DEFAULT_RESERVE_BYTES = 1L << 30;
     public static final long DEFAULT_MAX_CHUNK_BYTES = 4L << 30;
@@ -63,6 +66,12 @@ public record StorageNodeConfig(String nodeId, Path dataDir, int port, String ad
         }
     }
 
+    /** With the default write path (O_DIRECT where supported). */
+    public StorageNodeConfig(String nodeId, Path dataDir, int port, String advertisedAddress, long reserveBytes,
+            Duration shutdownGrace, String bindAddress, long maxChunkBytes) {
+        this(nodeId, dataDir, port, advertisedAddress, reserveBytes, shutdownGrace, bindAddress, maxChunkBytes, true);
+    }
+
     /** A node on loopback, any free port, no reserve: for tests and the local stack. */
     public static StorageNodeConfig loopback(String nodeId, Path dataDir) {
         return new StorageNodeConfig(nodeId, dataDir, 0, null, 0, Duration.ofSeconds(5), "127.0.0.1",
@@ -71,7 +80,12 @@ public record StorageNodeConfig(String nodeId, Path dataDir, int port, String ad
 
     public StorageNodeConfig withReserveBytes(long bytes) {
         return new StorageNodeConfig(nodeId, dataDir, port, advertisedAddress, bytes, shutdownGrace, bindAddress,
-                maxChunkBytes);
+                maxChunkBytes, directIo);
+    }
+
+    public StorageNodeConfig withDirectIo(boolean direct) {
+        return new StorageNodeConfig(nodeId, dataDir, port, advertisedAddress, reserveBytes, shutdownGrace, bindAddress,
+                maxChunkBytes, direct);
     }
 
     public static StorageNodeConfig fromSettings(Settings s) {
@@ -84,7 +98,8 @@ public record StorageNodeConfig(String nodeId, Path dataDir, int port, String ad
                 s.bytes("node.reserve-bytes", DEFAULT_RESERVE_BYTES),
                 s.duration("node.shutdown-grace", DEFAULT_SHUTDOWN_GRACE),
                 s.string("node.bind-address", "0.0.0.0"),
-                s.bytes("node.max-chunk-bytes", DEFAULT_MAX_CHUNK_BYTES));
+                s.bytes("node.max-chunk-bytes", DEFAULT_MAX_CHUNK_BYTES),
+                s.bool("node.direct-io", true));
     }
 
     static String defaultNodeId(int port) {

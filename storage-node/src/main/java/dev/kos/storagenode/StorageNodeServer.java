@@ -42,7 +42,7 @@ public final class StorageNodeServer implements AutoCloseable {
     }
 
     public static StorageNodeServer start(StorageNodeConfig c) {
-        return start(c, ChunkFileSystem.local());
+        return start(c, c.directIo() ? ChunkFileSystem.local() : ChunkFileSystem.localBuffered());
     }
 
     /** Starts with a given file-system boundary (tests inject disk failures through it). */

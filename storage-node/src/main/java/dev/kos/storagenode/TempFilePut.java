@@ -15,7 +15,7 @@ import java.util.concurrent.CompletableFuture;
  * pushes what is written so far to the disk while the next frames keep arriving. Otherwise a
  * large chunk sits in the page cache until the final fsync and the put costs network time plus
  * disk time instead of the larger of the two (what RocksDB's bytes_per_sync does, for the same
- * reason).
+ * reason). Only for an output through the page cache: an O_DIRECT one has nothing to write back.
  */
 final class TempFilePut implements ChunkPut {
     private final ChunkStore store;
@@ -63,7 +63,7 @@ final class TempFilePut implements ChunkPut {
             digest.update(data);
             out.write(data.duplicate());
             unflushed += n;
-            if (unflushed >= FLUSH_EVERY && flushing.isDone()) {
+            if (out.cached() && unflushed >= FLUSH_EVERY && flushing.isDone()) {
                 awaitFlush();
                 unflushed = 0;
                 flushing = CompletableFuture.runAsync(this::syncQuietly, FLUSHER);
@@ -88,6 +88,7 @@ final class TempFilePut implements ChunkPut {
             ChunkFooter footer = new ChunkFooter(length, ChunkStore.BLOCK_SIZE, System.currentTimeMillis(),
                     digest.wholeCrc32c(), declared);
             out.write(footer.encodeTableAndTrailer(digest.blockCrcs()));
+            out.finish();
             awaitFlush();
             out.sync();
             out.close();

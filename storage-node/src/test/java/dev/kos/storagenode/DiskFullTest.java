@@ -105,8 +105,18 @@ class DiskFullTest {
                 }
 
                 @Override
+                public void finish() throws IOException {
+                    real.finish();
+                }
+
+                @Override
                 public void sync() throws IOException {
                     real.sync();
+                }
+
+                @Override
+                public boolean cached() {
+                    return real.cached();
                 }
 
                 @Override

@@ -247,6 +247,8 @@ class StorageNodeGrpcTest {
         out.onError(Status.CANCELLED.withDescription("client gave up").asRuntimeException());
 
         Poll.until(Duration.ofSeconds(10), () -> tempFiles() == 0, "the temp file to be removed");
+        // The client hears of its own cancel on another thread, not necessarily before the node cleans up.
+        Poll.until(Duration.ofSeconds(10), () -> error.get() != null, "the client to see the cancellation");
         assertEquals(Status.Code.CANCELLED, Status.fromThrowable(error.get()).getCode());
         assertEquals(Status.Code.NOT_FOUND, code(() -> client.read("cancelled", 0, 0)));
         assertEquals(0, client.health().getChunkCount());

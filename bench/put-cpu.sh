@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# CPU seconds per GiB of the put path: one storage node as its own JVM (the flags the local
+# stack gives nodes), a sender in another JVM putting 16 MiB heap chunks through storage-client
+# as the gateway does. Prints one line per run: MB/s (noise on a shared machine) and CPU s/GiB
+# of sender and node, user and kernel apart.
+# Usage: bench/put-cpu.sh [runs] [GiB]   (defaults 3, 2)
+# Env: PORT (18700), NODE_JVM_OPTS (extra node JVM flags), NODE_ARGS (extra node settings, e.g.
+# --node-direct-io=false), JFR=1 (record the node, profile settings).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. bin/java-env.sh
+RUNS="${1:-3}"
+GIB="${2:-2}"
+PORT="${PORT:-18700}"
+WORK="bench/work/put-cpu"
+mkdir -p "$WORK"
+rm -rf "$WORK/node"
+
+./mvnw -B -q -ntp -o -pl bench -am install -DskipTests
+./mvnw -B -q -ntp -o -pl bench dependency:build-classpath -Dmdep.outputFile="$PWD/$WORK/classpath.txt" >/dev/null
+CP="bench/target/classes:$(cat "$WORK/classpath.txt")"
+
+JFR_OPT=()
+[ "${JFR:-0}" = 1 ] && JFR_OPT=("-XX:StartFlightRecording=settings=profile,filename=$WORK/node.jfr")
+# shellcheck disable=SC2086
+java --enable-native-access=ALL-UNNAMED -Xmx256m -XX:+UseSerialGC ${NODE_JVM_OPTS:-} "${JFR_OPT[@]}" -cp "$CP" \
+  dev.kos.storagenode.Main --node-id=bench --node-port="$PORT" --node-bind-address=127.0.0.1 \
+  --node-data-dir="$WORK/node" --node-reserve-bytes=0 ${NODE_ARGS:-} >"$WORK/node.log" 2>&1 &
+NODE=$!
+trap 'kill -TERM $NODE 2>/dev/null || true; wait $NODE 2>/dev/null || true' EXIT
+for _ in $(seq 100); do
+  grep -q "serving on port" "$WORK/node.log" && break
+  kill -0 $NODE || { cat "$WORK/node.log"; exit 1; }
+  sleep 0.1 # polling the log inside a bounded loop
+done
+
+for i in $(seq "$RUNS"); do
+  java --enable-native-access=ALL-UNNAMED -Xmx512m -XX:+UseSerialGC -cp "$CP" dev.kos.bench.PutCpuBench \
+    --bench-node="127.0.0.1:$PORT" --bench-node-pid="$NODE" --bench-gib="$GIB" --bench-label="run $i:" \
+    2>>"$WORK/sender.log"
+done

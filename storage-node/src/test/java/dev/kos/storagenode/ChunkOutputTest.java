@@ -1,0 +1,114 @@
+package dev.kos.storagenode;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.sun.nio.file.ExtendedOpenOption;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The temp-file outputs of a put: O_DIRECT on a disk file system, buffered elsewhere; same bytes either way. */
+class ChunkOutputTest {
+    @TempDir
+    Path dir;
+
+    /** Lengths around the alignment and the staging buffer, written in uneven pieces, heap and direct. */
+    @Test
+    void directOutputWritesExactlyTheBytesWhateverTheLengthAndPieces() throws IOException {
+        int staging = StagingBuffers.BUFFER_BYTES;
+        for (int len : new int[] {0, 1, 4095, 4096, 4097, staging - 1, staging, staging + 1, 3 * staging + 777}) {
+            byte[] data = random(len, len);
+            Path file = dir.resolve("direct-" + len);
+            try (ChunkOutput out = ChunkFileSystem.local().create(file)) {
+                // /tmp here is a disk file system: a silent fallback would leave O_DIRECT untested.
+                assertFalse(out.cached(), "expected an O_DIRECT output on " + Files.getFileStore(dir).type());
+                writeInPieces(out, data);
+                out.finish();
+                out.sync();
+            }
+            assertEquals(len, Files.size(file), "size after the padded tail was cut back, length " + len);
+            assertArrayEquals(data, Files.readAllBytes(file), "content, length " + len);
+        }
+    }
+
+    /** Linux creates the file, then refuses O_DIRECT with EINVAL (file systems without it). */
+    @Test
+    void fileSystemWithoutDirectIoFallsBackToBufferedWritesAndLeavesNothingBehind() throws IOException {
+        ChunkFileSystem refusing = new ChunkFileSystem.Local(true, (path, options) -> {
+            if (List.of(options).contains(ExtendedOpenOption.DIRECT)) {
+                Files.createFile(path);
+                throw new FileSystemException(path.toString(), null, "Invalid argument");
+            }
+            return FileChannel.open(path, options);
+        });
+        byte[] data = random(3, 100_000);
+        Path file = dir.resolve("chunk.tmp");
+        try (ChunkOutput out = refusing.create(file)) {
+            assertTrue(out.cached(), "O_DIRECT was refused: the output must be the buffered one");
+            writeInPieces(out, data);
+            out.finish();
+            out.sync();
+        }
+        assertArrayEquals(data, Files.readAllBytes(file));
+        try (Stream<Path> files = Files.list(dir)) {
+            assertEquals(List.of(file), files.toList(), "the refused open must not leave a second file");
+        }
+    }
+
+    @Test
+    void writeAfterCloseFailsInsteadOfWritingToAReusedBuffer() throws IOException {
+        ChunkOutput out = ChunkFileSystem.local().create(dir.resolve("closed"));
+        out.close();
+        assertThrows(IOException.class, () -> out.write(ByteBuffer.wrap(new byte[10])));
+        assertThrows(IOException.class, out::finish);
+    }
+
+    @Test
+    void bufferedSettingWritesThroughThePageCache() throws IOException {
+        byte[] data = random(5, 70_000);
+        Path file = dir.resolve("buffered");
+        try (ChunkOutput out = ChunkFileSystem.localBuffered().create(file)) {
+            assertTrue(out.cached());
+            writeInPieces(out, data);
+            out.finish();
+            out.sync();
+        }
+        assertArrayEquals(data, Files.readAllBytes(file));
+    }
+
+    private static void writeInPieces(ChunkOutput out, byte[] data) throws IOException {
+        int at = 0;
+        int i = 0;
+        while (at < data.length) {
+            int n = Math.min(data.length - at, 1 + (i * 7919 + 300_001) % 700_000);
+            ByteBuffer piece = ByteBuffer.wrap(data, at, n);
+            if (i % 2 == 1) { // gRPC hands the node direct buffers too
+                ByteBuffer d = ByteBuffer.allocateDirect(n);
+                d.put(piece).flip();
+                piece = d;
+            }
+            out.write(piece);
+            assertFalse(piece.hasRemaining(), "write must take all of its buffer");
+            at += n;
+            i++;
+        }
+    }
+
+    private static byte[] random(long seed, int n) {
+        byte[] b = new byte[n];
+        new SplittableRandom(seed).nextBytes(b);
+        return b;
+    }
+}
