@@ -21,6 +21,8 @@ import dev.kos.schemas.events.v1.UploadSealed;
 import dev.kos.schemas.events.v1.UploadStarted;
 import com.google.protobuf.ByteString;
 import java.nio.ByteBuffer;
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -83,24 +85,40 @@ public final class FileCatalog {
     /** Records a durable chunk and moves the session's expiry forward. */
     public void chunkStored(UUID fileId, StoredChunk chunk, long bytesReceived) {
         db.inTransaction(c -> {
-            files.startUpload(c, fileId); // pending -> uploading with the first chunk; a no-op after
-            if (!sessions.progress(c, fileId, bytesReceived, sessionTtl)) {
-                throw new ApiException(io.helidon.http.Status.CONFLICT_409, "upload_expired",
-                        "the upload session of " + fileId + " expired or was closed");
-            }
-            chunks.addChunk(c, fileId, chunk.index(), chunk.chunkId(), chunk.size(), chunk.crc32c(), chunk.nodeId());
-            OutboxWriter.append(c, events.chunkStored(fileId, ChunkStored.newBuilder()
-                    .setChunkIndex(chunk.index()).setChunkId(chunk.chunkId()).setSize(chunk.size())
-                    .setChecksum(ChunkChecksum.newBuilder().setAlgorithm("CRC32C")
-                            .setValue(ByteString.copyFrom(ByteBuffer.allocate(4).putInt(chunk.crc32c()).array())))
-                    .addNodeIds(chunk.nodeId()).build()));
+            recordChunk(c, fileId, chunk, bytesReceived);
             return null;
         });
     }
 
+    private void recordChunk(Connection c, UUID fileId, StoredChunk chunk, long bytesReceived) throws SQLException {
+        files.startUpload(c, fileId); // pending -> uploading with the first chunk; a no-op after
+        if (!sessions.progress(c, fileId, bytesReceived, sessionTtl)) {
+            throw new ApiException(io.helidon.http.Status.CONFLICT_409, "upload_expired",
+                    "the upload session of " + fileId + " expired or was closed");
+        }
+        chunks.addChunk(c, fileId, chunk.index(), chunk.chunkId(), chunk.size(), chunk.crc32c(), chunk.nodeId());
+        OutboxWriter.append(c, events.chunkStored(fileId, ChunkStored.newBuilder()
+                .setChunkIndex(chunk.index()).setChunkId(chunk.chunkId()).setSize(chunk.size())
+                .setChecksum(ChunkChecksum.newBuilder().setAlgorithm("CRC32C")
+                        .setValue(ByteString.copyFrom(ByteBuffer.allocate(4).putInt(chunk.crc32c()).array())))
+                .addNodeIds(chunk.nodeId()).build()));
+    }
+
     /** All bytes received and stored: size, SHA-256 and chunk count are final. */
     public void seal(UUID fileId, UploadResult result) {
+        seal(fileId, result, Optional.empty());
+    }
+
+    /**
+     * Seals the upload and records its final chunk in the same transaction: one commit (and one
+     * outbox round) fewer per upload. On failure nothing of it is written, so the caller must then
+     * record the chunk on its own ({@link #chunkStored}).
+     */
+    public void seal(UUID fileId, UploadResult result, Optional<StoredChunk> lastChunk) {
         db.inTransaction(c -> {
+            if (lastChunk.isPresent()) {
+                recordChunk(c, fileId, lastChunk.get(), result.size());
+            }
             files.startUpload(c, fileId); // an empty file never stored a chunk
             if (!files.seal(c, fileId, result.size(), result.sha256(), result.chunks().size())) {
                 throw new ApiException(io.helidon.http.Status.CONFLICT_409, "upload_expired",

@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.logging.Logger;
 
 /** The /files resource: upload, download (ranges, HEAD, ETag), metadata, listing, delete. */
@@ -59,6 +60,8 @@ public final class FilesService implements HttpService {
         catalog.begin(new NewFile(fileId, file.name(), file.contentType(), Optional.empty(), gateway.pipeline().chunkSize()),
                 file.declaredSize());
         List<StoredChunk> stored = new ArrayList<>();
+        // The final chunk, durable but recorded only with the seal (one commit fewer per upload).
+        AtomicReference<StoredChunk> lastChunk = new AtomicReference<>();
         UploadResult result;
         IdleWatchdog.Ticket ticket = gateway.watchdog().watch("upload " + fileId);
         try {
@@ -68,6 +71,13 @@ public final class FilesService implements HttpService {
                     stored.add(chunk);
                     ticket.touch();
                     catalog.chunkStored(fileId, chunk, bytesReceived);
+                }
+
+                @Override
+                public void lastChunkStored(StoredChunk chunk, long bytesReceived) {
+                    stored.add(chunk);
+                    ticket.touch();
+                    lastChunk.set(chunk);
                 }
 
                 @Override
@@ -90,16 +100,27 @@ public final class FilesService implements HttpService {
         } catch (Exception e) {
             ticket.close();
             ApiException failure = asUploadFailure(e, ticket.fired());
+            recordDeferred(fileId, lastChunk.get(), result(stored));
             abandon(fileId, failure, stored);
             throw failure;
         } finally {
             ticket.close();
         }
-        catalog.seal(fileId, result);
+        try {
+            catalog.seal(fileId, result, Optional.ofNullable(lastChunk.get()));
+        } catch (RuntimeException e) {
+            // The seal may have failed before or after its commit: the chunk is recorded (so cleanup
+            // finds it), never deleted here, since a committed seal may already be completing.
+            recordDeferred(fileId, lastChunk.get(), result.size());
+            throw e;
+        }
+        long sealedAt = System.nanoTime();
         LOG.info(() -> "upload " + fileId + " sealed: " + result.size() + " bytes, " + result.chunks().size()
                 + " chunks, sha256 " + result.sha256());
         FileRecord settled = catalog.awaitSettled(fileId, gateway.config().completionWait())
                 .orElseThrow(() -> new IllegalStateException("file " + fileId + " vanished after sealing"));
+        LOG.info(() -> "upload " + fileId + " settled: " + settled.status().dbValue() + " after "
+                + (System.nanoTime() - sealedAt) / 1_000_000 + " ms waiting");
         res.header(HeaderNames.LOCATION, "/files/" + fileId + (settled.status() == FileStatus.COMPLETED ? "" : "/metadata"));
         if (settled.status() == FileStatus.COMPLETED) {
             res.status(Status.CREATED_201);
@@ -110,6 +131,34 @@ public final class FilesService implements HttpService {
             res.status(Status.ACCEPTED_202);
         }
         sendJson(res, FileJson.detail(settled, catalog.chunks(fileId)));
+    }
+
+    private static long result(List<StoredChunk> stored) {
+        return stored.stream().mapToLong(StoredChunk::size).sum();
+    }
+
+    /**
+     * Records a final chunk that was to go in with the seal, when the seal will not happen (or
+     * failed): recorded, the cleanup worker deletes it with the failed upload; otherwise it would
+     * wait for the orphan collector's grace period.
+     */
+    private void recordDeferred(UUID fileId, StoredChunk chunk, long bytesReceived) {
+        if (chunk == null) {
+            return;
+        }
+        // The idle watchdog may have interrupted this thread, and JDBC refuses to work on an
+        // interrupted thread: the flag is set aside for the write and restored after.
+        boolean interrupted = Thread.interrupted();
+        try {
+            gateway.catalog().chunkStored(fileId, chunk, bytesReceived);
+        } catch (RuntimeException e) {
+            LOG.warning(() -> "upload " + fileId + ": final chunk " + chunk.chunkId() + " could not be recorded ("
+                    + e.getMessage() + "); the orphan collector will remove it if the upload did not complete");
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     /** After the file part, trailing form fields are read and ignored, so the request ends cleanly. */

@@ -72,7 +72,7 @@ public final class UploadPipeline {
                 }
                 filling.flip();
                 if (inFlight != null) {
-                    complete(inFlight, false, stored, sink, total);
+                    complete(inFlight, false, false, stored, sink, total);
                     inFlight = null;
                 }
                 if (index >= ChunkIds.MAX_CHUNKS) {
@@ -87,7 +87,7 @@ public final class UploadPipeline {
                 }
             }
             if (inFlight != null) {
-                complete(inFlight, false, stored, sink, total);
+                complete(inFlight, false, true, stored, sink, total);
                 inFlight = null;
             }
             byte[] digest = sha.digest();
@@ -145,7 +145,7 @@ public final class UploadPipeline {
             return fresh.get();
         }
         if (inFlight != null) {
-            complete(inFlight, true, stored, sink, total);
+            complete(inFlight, true, false, stored, sink, total);
             return inFlight.buffer.clear();
         }
         sink.gatewayWaiting(true);
@@ -157,9 +157,12 @@ public final class UploadPipeline {
         }
     }
 
-    /** Waits for the chunk in flight; its buffer goes back to the pool unless the caller keeps it. */
-    private void complete(InFlight inFlight, boolean keepBuffer, List<StoredChunk> stored, UploadSink sink, long total)
-            throws InterruptedException {
+    /**
+     * Waits for the chunk in flight; its buffer goes back to the pool unless the caller keeps it.
+     * {@code last}: the body has ended, this is the file's final chunk.
+     */
+    private void complete(InFlight inFlight, boolean keepBuffer, boolean last, List<StoredChunk> stored, UploadSink sink,
+                          long total) throws InterruptedException {
         StoredChunk chunk;
         sink.gatewayWaiting(true);
         try {
@@ -173,7 +176,11 @@ public final class UploadPipeline {
         }
         stored.add(chunk);
         try {
-            sink.chunkStored(chunk, total);
+            if (last) {
+                sink.lastChunkStored(chunk, total);
+            } else {
+                sink.chunkStored(chunk, total);
+            }
         } catch (RuntimeException e) {
             if (keepBuffer) {
                 pool.release(inFlight.buffer);

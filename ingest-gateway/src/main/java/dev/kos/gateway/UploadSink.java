@@ -8,6 +8,16 @@ public interface UploadSink {
     /** A chunk is durable on a node. {@code bytesReceived} counts body bytes read so far. */
     void chunkStored(StoredChunk chunk, long bytesReceived);
 
+    /**
+     * The body ended and its final chunk is durable on a node: called instead of
+     * {@link #chunkStored} for the last chunk, so the sink may record it in the same transaction
+     * as the seal (one commit fewer per upload). A sink that defers it must still record it when
+     * the upload or the seal fails afterwards, or cleanup would never learn of the chunk.
+     */
+    default void lastChunkStored(StoredChunk chunk, long bytesReceived) {
+        chunkStored(chunk, bytesReceived);
+    }
+
     /** Body bytes arrived (called often; keep it cheap). */
     default void progress(long bytesReceived) {
     }

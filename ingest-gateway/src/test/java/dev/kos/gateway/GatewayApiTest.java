@@ -242,7 +242,21 @@ class GatewayApiTest {
             }
         });
         assertEquals("failed", h.status(id));
-        assertEquals("upload_aborted", h.events.awaitPublished(id, "upload_aborted").getLast());
+        List<String> events = h.events.awaitPublished(id, "upload_aborted");
+        assertEquals("upload_aborted", events.getLast());
+        // The final chunk is normally recorded with the seal; with no seal it is recorded on its
+        // own, so the cleanup worker learns of both chunks and deletes them.
+        assertEquals(2, events.stream().filter("chunk_stored"::equals).count(), events.toString());
+        int recorded = h.db.withConnection(c -> {
+            try (var ps = c.prepareStatement("SELECT count(*) FROM chunks WHERE file_id = ?")) {
+                ps.setObject(1, id);
+                try (var rs = ps.executeQuery()) {
+                    rs.next();
+                    return rs.getInt(1);
+                }
+            }
+        });
+        assertEquals(2, recorded, "both chunks recorded");
         assertError(http.send(HttpRequest.newBuilder(h.uri("/files/" + id)).build(), HttpResponse.BodyHandlers.ofString()),
                 409, "file_not_completed");
         // The chunks it stored are dropped from the nodes (best effort, asynchronously).
