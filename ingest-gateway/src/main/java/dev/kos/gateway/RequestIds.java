@@ -7,6 +7,7 @@ import io.helidon.webserver.http.RoutingRequest;
 import io.helidon.webserver.http.RoutingResponse;
 import io.helidon.webserver.http.ServerResponse;
 import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Pattern;
 
 /**
@@ -23,9 +24,21 @@ public final class RequestIds {
 
     public static void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
         String id = req.headers().first(X_REQUEST_ID).filter(v -> SAFE.matcher(v).matches())
-                .orElseGet(() -> UUID.randomUUID().toString());
+                .orElseGet(RequestIds::fresh);
         res.header(X_REQUEST_ID, id);
         chain.proceed();
+    }
+
+    /**
+     * A random version-4 UUID from the thread's own generator. A request id only has to be
+     * unique, not unguessable, and UUID.randomUUID() serializes every request on one
+     * SecureRandom lock (visible in the profile of 100 concurrent metadata requests).
+     */
+    static String fresh() {
+        ThreadLocalRandom r = ThreadLocalRandom.current();
+        long hi = (r.nextLong() & ~0xF000L) | 0x4000L;            // version 4
+        long lo = (r.nextLong() & ~(0xC0L << 56)) | (0x80L << 56); // IETF variant
+        return new UUID(hi, lo).toString();
     }
 
     /** The id set on this response by {@link #filter}. */
