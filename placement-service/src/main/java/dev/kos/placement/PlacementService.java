@@ -57,6 +57,9 @@ public final class PlacementService implements AutoCloseable {
         p.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir().toAbsolutePath().toString());
         p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, (int) config.commitInterval().toMillis());
+        // Finalizing waits on a PostgreSQL commit; with one thread, every partition's uploads queue
+        // behind it. Per-partition order (all a file's events) holds with any thread count.
+        p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, config.streamThreads());
         p.put(StreamsConfig.DEFAULT_KEY_SERDE_CLASS_CONFIG, Serdes.StringSerde.class);
         p.put(StreamsConfig.DEFAULT_VALUE_SERDE_CLASS_CONFIG, Serdes.ByteArraySerde.class);
         // An undecodable record cannot be finalized by retrying it; log it and go on.
@@ -69,6 +72,11 @@ public final class PlacementService implements AutoCloseable {
 
     public KafkaStreams.State state() {
         return streams.state();
+    }
+
+    /** Stream threads running in this instance (each finalizes its own partitions). */
+    public int streamThreads() {
+        return streams.metadataForLocalThreads().size();
     }
 
     public boolean isRunning() {

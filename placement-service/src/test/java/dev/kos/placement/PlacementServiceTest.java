@@ -245,6 +245,19 @@ class PlacementServiceTest {
     }
 
     @Test
+    void severalStreamThreadsShareThePartitions() {
+        // Finalizations of different partitions overlap their database commits; order within a
+        // partition (one file's events) is Kafka Streams' per-task guarantee.
+        Poll.until(Duration.ofSeconds(30), () -> placement.streamThreads() == PlacementConfig.DEFAULT_STREAM_THREADS,
+                "three stream threads");
+        List<UUID> ids = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            ids.add(upload(1 + i % 3));
+        }
+        ids.forEach(id -> Poll.until(Duration.ofSeconds(60), () -> status(id) == FileStatus.COMPLETED, "file " + id + " completed"));
+    }
+
+    @Test
     void aChunkWhoseReportedChecksumDiffersFailsTheUpload() {
         UUID id = upload(2, 1000, 0xBAD);
         Poll.until(Duration.ofSeconds(60), () -> status(id) == FileStatus.FAILED, "file failed");
