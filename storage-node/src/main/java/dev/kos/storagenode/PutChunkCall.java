@@ -12,9 +12,10 @@ import java.util.logging.Logger;
  *
  * <p>Flow control: each frame is written before {@code onNext} returns, and gRPC's automatic
  * inbound flow control requests the next message only then, so the node holds at most one
- * frame per put beyond HTTP/2's window; a fast client is slowed to the disk's pace.
+ * frame per put beyond HTTP/2's window; a fast client is slowed to the disk's pace. That is also
+ * why a frame may still be gRPC's receive buffer: it is written, then released, inside onNext.
  */
-final class PutChunkCall implements StreamObserver<PutChunkRequest> {
+final class PutChunkCall implements StreamObserver<PutPart> {
     private static final Logger LOG = Logger.getLogger(PutChunkCall.class.getName());
 
     private final ChunkStore store;
@@ -34,15 +35,15 @@ final class PutChunkCall implements StreamObserver<PutChunkRequest> {
     }
 
     @Override
-    public void onNext(PutChunkRequest req) {
-        if (ended) {
-            return;
-        }
-        try {
+    public void onNext(PutPart part) {
+        try (part) {
+            if (ended) {
+                return;
+            }
             if (put == null) {
-                begin(req);
-            } else if (req.getPartCase() == PutChunkRequest.PartCase.DATA) {
-                for (ByteBuffer b : req.getData().asReadOnlyByteBufferList()) {
+                begin(part);
+            } else if (part.isData()) {
+                for (ByteBuffer b : part.data()) {
                     put.write(b);
                 }
             } else {
@@ -92,12 +93,12 @@ final class PutChunkCall implements StreamObserver<PutChunkRequest> {
         }
     }
 
-    private void begin(PutChunkRequest req) {
+    private void begin(PutPart part) {
         state.ensureServing();
-        if (req.getPartCase() != PutChunkRequest.PartCase.HEADER) {
+        if (part.isData() || part.header().getPartCase() != PutChunkRequest.PartCase.HEADER) {
             throw new ChunkStoreException.InvalidRequest("the first message must be the chunk header");
         }
-        var h = req.getHeader();
+        var h = part.header().getHeader();
         chunkId = StorageNodeService.printable(h.getChunkId());
         ChunkId id = new ChunkId(h.getChunkId());
         if (!h.hasChecksum()) {

@@ -5,10 +5,10 @@ import dev.kos.schemas.storage.v1.PutChunkResponse;
 import dev.kos.schemas.storage.v1.StorageNodeGrpc;
 import io.grpc.MethodDescriptor;
 import io.grpc.Server;
-import io.grpc.ServerCallHandler;
 import io.grpc.ServerMethodDefinition;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.stub.ServerCalls;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -60,6 +60,7 @@ public final class StorageNodeServer implements AutoCloseable {
         try {
             Server server = NettyServerBuilder.forAddress(new InetSocketAddress(c.bindAddress(), c.port()))
                     .executor(executor)
+                    .protocolNegotiator(new ComposingPlaintext())
                     .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
                     .addService(withAliasingPuts(service))
                     .build()
@@ -76,18 +77,17 @@ public final class StorageNodeServer implements AutoCloseable {
         }
     }
 
-    /** The service with PutChunk frames parsed without a copy (see {@link AliasingMarshaller}). */
-    @SuppressWarnings("unchecked")
+    /** The service with PutChunk frames kept in gRPC's receive buffers (see {@link PutPartMarshaller}). */
     private static ServerServiceDefinition withAliasingPuts(StorageNodeService service) {
-        MethodDescriptor<PutChunkRequest, PutChunkResponse> put = StorageNodeGrpc.getPutChunkMethod().toBuilder()
-                .setRequestMarshaller(new AliasingMarshaller<>(PutChunkRequest.getDefaultInstance(),
-                        MAX_INBOUND_MESSAGE_BYTES))
+        MethodDescriptor<PutChunkRequest, PutChunkResponse> standardPut = StorageNodeGrpc.getPutChunkMethod();
+        MethodDescriptor<PutPart, PutChunkResponse> put = standardPut
+                .toBuilder(new PutPartMarshaller(MAX_INBOUND_MESSAGE_BYTES), standardPut.getResponseMarshaller())
                 .build();
         ServerServiceDefinition standard = service.bindService();
         ServerServiceDefinition.Builder b = ServerServiceDefinition.builder(StorageNodeGrpc.SERVICE_NAME);
         for (ServerMethodDefinition<?, ?> m : standard.getMethods()) {
             if (m.getMethodDescriptor().getFullMethodName().equals(put.getFullMethodName())) {
-                b.addMethod(put, (ServerCallHandler<PutChunkRequest, PutChunkResponse>) m.getServerCallHandler());
+                b.addMethod(put, ServerCalls.asyncClientStreamingCall(service::putParts));
             } else {
                 b.addMethod(m);
             }

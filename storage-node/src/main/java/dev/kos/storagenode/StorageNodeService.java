@@ -44,6 +44,27 @@ final class StorageNodeService extends StorageNodeGrpc.StorageNodeImplBase {
 
     @Override
     public StreamObserver<PutChunkRequest> putChunk(StreamObserver<PutChunkResponse> responseObserver) {
+        // The server binds putParts (frames kept in gRPC's buffers); this serves a plain binding.
+        StreamObserver<PutPart> call = putParts(responseObserver);
+        return new StreamObserver<>() {
+            @Override
+            public void onNext(PutChunkRequest value) {
+                call.onNext(PutPart.of(value));
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                call.onError(t);
+            }
+
+            @Override
+            public void onCompleted() {
+                call.onCompleted();
+            }
+        };
+    }
+
+    StreamObserver<PutPart> putParts(StreamObserver<PutChunkResponse> responseObserver) {
         return new PutChunkCall(store, state, nodeId, responseObserver);
     }
 

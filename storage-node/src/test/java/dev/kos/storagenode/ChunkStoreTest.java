@@ -41,6 +41,26 @@ class ChunkStoreTest {
         }
     }
 
+    /** gRPC hands the node read-only direct views of its receive buffers, ~16 KiB each. */
+    @Test
+    void crc32cOfReadOnlyDirectPiecesMatchesOnePass() {
+        int len = 5 * 1024 * 1024 + 12_345;
+        byte[] b = new byte[len];
+        new SplittableRandom(7).nextBytes(b);
+        CRC32C one = new CRC32C();
+        one.update(b);
+        ByteBuffer direct = ByteBuffer.allocateDirect(len).put(b).flip();
+        ChunkDigest d = new ChunkDigest(ChunkChecksum.Algorithm.CRC32C, 65_536, len);
+        int at = 0;
+        while (at < len) {
+            int n = Math.min(len - at, 13_421 + at % 5);
+            d.update(direct.slice(at, n).asReadOnlyBuffer());
+            at += n;
+        }
+        d.finish();
+        assertEquals((int) one.getValue(), d.wholeCrc32c());
+    }
+
     @Test
     void concurrentPutsCannotBothPassTheSpaceCheck() throws IOException {
         long free = 10L << 20;
