@@ -5,7 +5,8 @@
 # of sender and node, user and kernel apart.
 # Usage: bench/put-cpu.sh [runs] [GiB]   (defaults 3, 2)
 # Env: PORT (18700), NODE_JVM_OPTS (extra node JVM flags), NODE_ARGS (extra node settings, e.g.
-# --node-direct-io=false), JFR=1 (record the node, profile settings).
+# --node-direct-io=false), SENDER_JVM_OPTS, NODE_CLASSES (put first on the node's class path: another
+# build's storage-node/target/classes, for A/B against an older commit), JFR=1 (record the node, profile settings).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bin/java-env.sh
@@ -23,7 +24,7 @@ CP="bench/target/classes:$(cat "$WORK/classpath.txt")"
 JFR_OPT=()
 [ "${JFR:-0}" = 1 ] && JFR_OPT=("-XX:StartFlightRecording=settings=profile,filename=$WORK/node.jfr")
 # shellcheck disable=SC2086
-java --enable-native-access=ALL-UNNAMED -Xmx256m -XX:+UseSerialGC ${NODE_JVM_OPTS:-} "${JFR_OPT[@]}" -cp "$CP" \
+java --enable-native-access=ALL-UNNAMED -Xmx256m -XX:+UseSerialGC ${NODE_JVM_OPTS:-} "${JFR_OPT[@]}" -cp "${NODE_CLASSES:+$NODE_CLASSES:}$CP" \
   dev.kos.storagenode.Main --node-id=bench --node-port="$PORT" --node-bind-address=127.0.0.1 \
   --node-data-dir="$WORK/node" --node-reserve-bytes=0 ${NODE_ARGS:-} >"$WORK/node.log" 2>&1 &
 NODE=$!
@@ -35,7 +36,8 @@ for _ in $(seq 100); do
 done
 
 for i in $(seq "$RUNS"); do
-  java --enable-native-access=ALL-UNNAMED -Xmx512m -XX:+UseSerialGC -cp "$CP" dev.kos.bench.PutCpuBench \
+  # shellcheck disable=SC2086
+  java --enable-native-access=ALL-UNNAMED -Xmx512m -XX:+UseSerialGC ${SENDER_JVM_OPTS:-} -cp "$CP" dev.kos.bench.PutCpuBench \
     --bench-node="127.0.0.1:$PORT" --bench-node-pid="$NODE" --bench-gib="$GIB" --bench-label="run $i:" \
     2>>"$WORK/sender.log"
 done
