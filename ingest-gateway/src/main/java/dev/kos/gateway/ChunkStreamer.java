@@ -18,10 +18,13 @@ import java.util.zip.CRC32C;
  * the range touches and only the bytes of them it needs. A whole chunk is verified against its
  * recorded CRC32C as it passes (the node also verifies each block before sending). A copy that
  * fails mid-chunk is resumed from the same offset on the chunk's next location.
+ *
+ * <p>While a chunk streams to the client the next one is already being fetched (one chunk
+ * ahead, a few frames deep), and frames go to the client straight from the received messages,
+ * with no copy buffer in between.
  */
 public final class ChunkStreamer {
     private static final Logger LOG = Logger.getLogger(ChunkStreamer.class.getName());
-    private static final int COPY_BUFFER = 64 * 1024;
 
     private final StorageNodeClients clients;
 
@@ -52,7 +55,36 @@ public final class ChunkStreamer {
 
     public void write(List<ReadableChunk> chunks, long chunkSize, ByteRange range, OutputStream out, Relocator relocator)
             throws IOException {
-        byte[] copy = new byte[COPY_BUFFER];
+        List<Piece> pieces = pieces(chunks, chunkSize, range);
+        // Chunk n+1's call is opened before chunk n is written, so its first frames (at most
+        // readPrefetch of them) arrive while n drains: no round trip and no cold start between
+        // chunks, and at most one chunk ahead is ever open.
+        ChunkReadStream ahead = null;
+        try {
+            for (int i = 0; i < pieces.size(); i++) {
+                Piece piece = pieces.get(i);
+                ChunkReadStream first = ahead != null ? ahead : open(piece);
+                ahead = null;
+                ahead = i + 1 < pieces.size() ? open(pieces.get(i + 1)) : null;
+                writeChunk(piece, first, out, relocator);
+            }
+        } finally {
+            if (ahead != null) {
+                ahead.close(); // the client went away or a chunk failed: stop the node's work
+            }
+        }
+        out.flush();
+    }
+
+    /** The part of one chunk a range needs: {@code length} bytes from {@code offset}. */
+    private record Piece(ReadableChunk readable, long offset, long length, boolean whole) {
+        ChunkRecord chunk() {
+            return readable.chunk();
+        }
+    }
+
+    private static List<Piece> pieces(List<ReadableChunk> chunks, long chunkSize, ByteRange range) {
+        List<Piece> pieces = new ArrayList<>();
         for (ReadableChunk readable : chunks) {
             ChunkRecord chunk = readable.chunk();
             long chunkStart = chunk.index() * chunkSize;
@@ -62,20 +94,40 @@ public final class ChunkStreamer {
             }
             long from = Math.max(range.first(), chunkStart) - chunkStart;
             long to = Math.min(range.last(), chunkEnd) - chunkStart; // inclusive
-            boolean whole = from == 0 && to == chunk.size() - 1;
-            writeChunk(readable, from, to - from + 1, whole, out, copy, relocator);
+            pieces.add(new Piece(readable, from, to - from + 1, from == 0 && to == chunk.size() - 1));
         }
-        out.flush();
+        return pieces;
     }
 
-    private void writeChunk(ReadableChunk readable, long offset, long length, boolean whole, OutputStream out, byte[] copy,
-                            Relocator relocator) throws IOException {
-        ChunkRecord chunk = readable.chunk();
-        CRC32C crc = whole ? new CRC32C() : null;
+    /** The read of a piece from its first known copy, or null when it has none (the retry loop decides). */
+    private ChunkReadStream open(Piece piece) {
+        List<ReadableChunk.Copy> copies = piece.readable().copies();
+        if (copies.isEmpty()) {
+            return null;
+        }
+        try {
+            return clients.client(copies.get(0).address()).openRead(piece.chunk().chunkId(), piece.offset(), piece.length());
+        } catch (RuntimeException e) {
+            return null; // the retry loop opens it again and reports the failure
+        }
+    }
+
+    /**
+     * Writes one piece, starting with {@code first} (already open on the piece's first copy, or
+     * null) and resuming from the same offset on the next copy, then on relocated copies, when a
+     * copy fails mid-way. Closes every stream it was given or opened.
+     */
+    private void writeChunk(Piece piece, ChunkReadStream first, OutputStream out, Relocator relocator)
+            throws IOException {
+        ChunkRecord chunk = piece.chunk();
+        long offset = piece.offset();
+        long length = piece.length();
+        CRC32C crc = piece.whole() ? new CRC32C() : null;
         long written = 0;
         StorageClientException last = null;
         List<ReadableChunk.Copy> tried = new ArrayList<>();
-        Deque<ReadableChunk.Copy> candidates = new ArrayDeque<>(readable.copies());
+        Deque<ReadableChunk.Copy> candidates = new ArrayDeque<>(piece.readable().copies());
+        ChunkReadStream opened = first;
         boolean relocated = false;
         while (true) {
             if (candidates.isEmpty()) {
@@ -90,14 +142,13 @@ public final class ChunkStreamer {
             }
             ReadableChunk.Copy location = candidates.poll();
             tried.add(location);
-            try (ChunkReadStream in = clients.client(location.address())
-                    .openRead(chunk.chunkId(), offset + written, length - written)) {
+            ChunkReadStream given = opened;
+            opened = null;
+            try (ChunkReadStream in = given != null ? given
+                    : clients.client(location.address()).openRead(chunk.chunkId(), offset + written, length - written)) {
                 int n;
-                while (written < length && (n = in.read(copy, 0, (int) Math.min(copy.length, length - written))) > 0) {
-                    if (crc != null) {
-                        crc.update(copy, 0, n);
-                    }
-                    out.write(copy, 0, n);
+                while (written < length && (n = in.transferFrame(out, (int) Math.min(Integer.MAX_VALUE, length - written),
+                        crc)) > 0) {
                     written += n;
                 }
                 if (written < length) {

@@ -1,5 +1,8 @@
 package dev.kos.storageclient;
 
+import com.google.protobuf.ByteOutput;
+import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
 import dev.kos.schemas.storage.v1.ChecksumAlgorithm;
 import dev.kos.schemas.storage.v1.GetChunkRequest;
 import dev.kos.schemas.storage.v1.GetChunkResponse;
@@ -7,18 +10,23 @@ import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.OptionalInt;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.zip.Checksum;
 
 /**
  * The bytes of one GetChunk call as an InputStream. Flow control is manual: the stream asks
  * the node for {@code prefetch} frames and for one more each time it starts consuming one, so
  * at most {@code prefetch + 1} frames are held however slowly the reader drains. Closing it
  * before the end cancels the call, so an abandoned download stops the node's work at once.
+ *
+ * <p>{@link #transferFrame} hands the received bytes straight to an {@code OutputStream}, without
+ * the copy into the caller's array that {@link #read(byte[], int, int)} makes.
  *
  * <p>Failures surface as the unchecked {@link StorageClientException} subtypes (a corrupted
  * copy is {@link ChunkCorruptedException}), never as a silently short stream.
@@ -35,7 +43,8 @@ public final class ChunkReadStream extends InputStream {
     private final BlockingQueue<Object> arrived = new LinkedBlockingQueue<>();
     private final Observer observer;
     private volatile ClientCallStreamObserver<GetChunkRequest> call;
-    private ByteBuffer current;
+    private ByteString current = ByteString.EMPTY;
+    private int position;
     private boolean ended;
     private volatile boolean closed;
     private long chunkLength = -1;
@@ -83,15 +92,48 @@ public final class ChunkReadStream extends InputStream {
         if (len == 0) {
             return 0;
         }
-        while (current == null || !current.hasRemaining()) {
+        if (!ensureData()) {
+            return -1;
+        }
+        int n = Math.min(len, current.size() - position);
+        current.copyTo(b, position, off, n);
+        position += n;
+        return n;
+    }
+
+    /**
+     * Writes up to {@code max} of the next bytes (the rest of the current frame, else the next
+     * frame) to {@code out} straight from the received message, and feeds them to {@code checksum}
+     * (null: none). Returns the bytes written, or -1 at the end of the stream. Fails like
+     * {@link #read(byte[], int, int)}; an {@link IOException} from {@code out} passes through.
+     */
+    public int transferFrame(OutputStream out, int max, Checksum checksum) throws IOException {
+        if (closed) {
+            throw new IOException("chunk stream " + chunkId + " is closed");
+        }
+        if (max <= 0) {
+            return 0;
+        }
+        if (!ensureData()) {
+            return -1;
+        }
+        int n = Math.min(max, current.size() - position);
+        // ByteString.writeTo(OutputStream) copies an array-backed string first (so the stream
+        // cannot change it); the ByteOutput route hands the backing array itself.
+        UnsafeByteOperations.unsafeWriteTo(current.substringNoCopy(position, position + n), new Sink(out, checksum));
+        position += n;
+        return n;
+    }
+
+    /** True once unread bytes are at hand, false at the end of the stream. */
+    private boolean ensureData() {
+        while (position >= current.size()) {
             if (ended) {
-                return -1;
+                return false;
             }
             advance();
         }
-        int n = Math.min(len, current.remaining());
-        current.get(b, off, n);
-        return n;
+        return true;
     }
 
     private void advance() {
@@ -109,7 +151,8 @@ public final class ChunkReadStream extends InputStream {
         }
         if (next == END) {
             ended = true;
-            current = null;
+            current = ByteString.EMPTY;
+            position = 0;
         } else if (next instanceof Failure f) {
             ended = true;
             throw GrpcErrors.map(address, "read of " + chunkId, f.error());
@@ -122,7 +165,8 @@ public final class ChunkReadStream extends InputStream {
                     crc32c = frame.getChecksum().getValue().asReadOnlyByteBuffer().getInt();
                 }
             }
-            current = frame.getData().asReadOnlyByteBuffer();
+            current = frame.getData();
+            position = 0;
             call.request(1);
         }
     }
@@ -144,7 +188,54 @@ public final class ChunkReadStream extends InputStream {
             cancel("reader closed the stream early");
         }
         arrived.clear();
-        current = null;
+        current = ByteString.EMPTY;
+        position = 0;
+    }
+
+    /** Forwards a frame's bytes, as they are, to an OutputStream and a checksum. */
+    private static final class Sink extends ByteOutput {
+        private final OutputStream out;
+        private final Checksum checksum;
+
+        Sink(OutputStream out, Checksum checksum) {
+            this.out = out;
+            this.checksum = checksum;
+        }
+
+        @Override
+        public void write(byte value) throws IOException {
+            write(new byte[] {value}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] value, int offset, int length) throws IOException {
+            if (checksum != null) {
+                checksum.update(value, offset, length);
+            }
+            out.write(value, offset, length);
+        }
+
+        @Override
+        public void writeLazy(byte[] value, int offset, int length) throws IOException {
+            write(value, offset, length);
+        }
+
+        @Override
+        public void write(ByteBuffer value) throws IOException {
+            if (value.hasArray()) {
+                write(value.array(), value.arrayOffset() + value.position(), value.remaining());
+                value.position(value.limit());
+                return;
+            }
+            byte[] copy = new byte[value.remaining()];
+            value.get(copy);
+            write(copy, 0, copy.length);
+        }
+
+        @Override
+        public void writeLazy(ByteBuffer value) throws IOException {
+            write(value);
+        }
     }
 
     private final class Observer implements ClientResponseObserver<GetChunkRequest, GetChunkResponse> {

@@ -7,6 +7,7 @@ import dev.kos.schemas.storage.v1.ChunkHeader;
 import dev.kos.schemas.storage.v1.ChunkInfo;
 import dev.kos.schemas.storage.v1.DeleteChunkRequest;
 import dev.kos.schemas.storage.v1.GetChunkRequest;
+import dev.kos.schemas.storage.v1.GetChunkResponse;
 import dev.kos.schemas.storage.v1.HealthCheckRequest;
 import dev.kos.schemas.storage.v1.HealthCheckResponse;
 import dev.kos.schemas.storage.v1.ListChunksRequest;
@@ -14,8 +15,11 @@ import dev.kos.schemas.storage.v1.ListChunksResponse;
 import dev.kos.schemas.storage.v1.PutChunkRequest;
 import dev.kos.schemas.storage.v1.PutChunkResponse;
 import dev.kos.schemas.storage.v1.StorageNodeGrpc;
+import io.grpc.CallOptions;
 import io.grpc.Context;
 import io.grpc.ManagedChannel;
+import io.grpc.MethodDescriptor;
+import io.grpc.stub.ClientCalls;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Iterator;
@@ -35,11 +39,15 @@ public final class StorageNodeClient {
     private final String address;
     private final ManagedChannel channel;
     private final StorageClientConfig config;
+    private final MethodDescriptor<GetChunkRequest, GetChunkResponse> getChunk;
 
     StorageNodeClient(String address, ManagedChannel channel, StorageClientConfig config) {
         this.address = address;
         this.channel = channel;
         this.config = config;
+        this.getChunk = StorageNodeGrpc.getGetChunkMethod().toBuilder()
+                .setResponseMarshaller(new FrameMarshaller(config.maxInboundMessageSize()))
+                .build();
     }
 
     public String address() {
@@ -85,7 +93,7 @@ public final class StorageNodeClient {
         ChunkReadStream stream = new ChunkReadStream(address, chunkId, config.readPrefetch(), config.readIdleTimeout());
         GetChunkRequest request = GetChunkRequest.newBuilder()
                 .setChunkId(chunkId).setOffset(offset).setLength(length).build();
-        StorageNodeGrpc.newStub(channel).getChunk(request, stream.observer());
+        ClientCalls.asyncServerStreamingCall(channel.newCall(getChunk, CallOptions.DEFAULT), request, stream.observer());
         return stream;
     }
 

@@ -84,6 +84,31 @@ class StorageNodeClientTest {
     }
 
     @Test
+    void transferFrameHandsOutEveryByteOnceMixedWithReadsAndFeedsTheChecksum() throws IOException {
+        byte[] data = random(3 * StorageClientConfig.MIB + 77, 11);
+        client.put("frames", ByteBuffer.wrap(data), crc(data, 0, data.length), DEADLINE);
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        CRC32C checksum = new CRC32C();
+        try (ChunkReadStream in = client.openRead("frames", 0, 0)) {
+            byte[] head = new byte[1000];
+            assertEquals(1000, in.read(head));
+            out.write(head);
+            checksum.update(head);
+            // The rest of the first frame, capped, then whole frames.
+            assertEquals(500, in.transferFrame(out, 500, checksum));
+            assertEquals(StorageClientConfig.MIB - 1500, in.transferFrame(out, Integer.MAX_VALUE, checksum));
+            int n;
+            while ((n = in.transferFrame(out, Integer.MAX_VALUE, checksum)) > 0) {
+                assertTrue(n <= StorageClientConfig.MIB, "one frame at a time");
+            }
+            assertEquals(-1, n);
+            assertEquals(-1, in.read());
+        }
+        assertArrayEquals(data, out.toByteArray());
+        assertEquals(crc(data, 0, data.length), (int) checksum.getValue());
+    }
+
+    @Test
     void putDoesNotMoveTheCallersBufferAndIsIdempotent() {
         byte[] data = random(300_000, 2);
         ByteBuffer buf = ByteBuffer.wrap(data);
@@ -131,6 +156,10 @@ class StorageNodeClientTest {
         }
         try (ChunkReadStream in = client.openRead("rot", 0, 0)) {
             assertThrows(ChunkCorruptedException.class, in::readAllBytes);
+        }
+        try (ChunkReadStream in = client.openRead("rot", 0, 0)) {
+            assertThrows(ChunkCorruptedException.class,
+                    () -> in.transferFrame(java.io.OutputStream.nullOutputStream(), Integer.MAX_VALUE, null));
         }
     }
 

@@ -28,6 +28,9 @@ final class GetChunkCall {
     }
 
     void start() {
+        // FINE: the outcome line at the end is the event; this one shows when a read began (tests
+        // of the gateway's read-ahead watch for it).
+        LOG.fine(() -> "get chunk=" + reader.id() + " started");
         out.setOnCancelHandler(this::cancelled);
         out.setOnReadyHandler(this::pump);
     }
