@@ -9,6 +9,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
@@ -29,21 +30,59 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  *
  * <p>Each event runs in one database transaction together with
  * {@link ProcessedEvents#markProcessed}: a replayed event is recognised and its effect skipped.
- * Offsets are committed only after those transactions committed, so a crash re-delivers (and
- * de-duplicates) rather than loses. A failing effect is retried with backoff from that record,
+ * Offsets are committed only after those transactions committed (at most {@link #COMMIT_EVERY}
+ * later, and on close), so a crash re-delivers (and de-duplicates) rather than loses. A failing effect is retried with backoff from that record,
  * never skipped, so one key's events are applied in order. Records that are not kos envelopes
  * and envelopes with a payload this build does not know (a newer producer) are skipped with a
  * log line, as the event contract asks.
+ *
+ * <p>A handler may declare the payload types it acts on ({@link Handler#actsOn}); events of
+ * other types are passed over without a transaction and without a processed_events row (their
+ * offsets still commit). On the files topic most events (upload started, chunk stored, sealed,
+ * completed) concern no cleanup, and a transaction each cost PostgreSQL a commit with a WAL
+ * flush and the table a row per event. Replays stay idempotent: a passed-over event has no
+ * effect whichever time it is delivered, and an acted-on one is still de-duplicated.
  */
 public final class EventConsumerLoop implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(EventConsumerLoop.class.getName());
     private static final Duration POLL = Duration.ofMillis(200);
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
+    /** Longest time applied offsets wait before they are committed (they also commit on close). */
+    static final Duration COMMIT_EVERY = Duration.ofSeconds(1);
+    private static final Duration COMMIT_ON_CLOSE_TIMEOUT = Duration.ofSeconds(5);
 
     /** The effect of one event, run in the transaction that also marks it processed. */
     @FunctionalInterface
     public interface Handler {
         void handle(Connection c, EventEnvelope event) throws SQLException;
+
+        /**
+         * Whether events of this payload type can have an effect. False means the loop passes
+         * them over without a transaction, so only answer false for types {@link #handle}
+         * ignores whatever their content.
+         */
+        default boolean actsOn(EventEnvelope.PayloadCase type) {
+            return true;
+        }
+
+        /** A handler that acts on the given payload types only. */
+        static Handler onlyFor(Set<EventEnvelope.PayloadCase> types, Handler effect) {
+            Set<EventEnvelope.PayloadCase> acted = Set.copyOf(types);
+            if (acted.isEmpty()) {
+                throw new IllegalArgumentException("a handler must act on at least one payload type");
+            }
+            return new Handler() {
+                @Override
+                public void handle(Connection c, EventEnvelope event) throws SQLException {
+                    effect.handle(c, event);
+                }
+
+                @Override
+                public boolean actsOn(EventEnvelope.PayloadCase type) {
+                    return acted.contains(type);
+                }
+            };
+        }
     }
 
     private final Database db;
@@ -53,6 +92,7 @@ public final class EventConsumerLoop implements AutoCloseable {
     private final Thread thread;
     private final AtomicLong applied = new AtomicLong();
     private final AtomicLong failures = new AtomicLong();
+    private final AtomicLong passedOver = new AtomicLong();
     private volatile boolean running = true;
 
     private EventConsumerLoop(Database db, String name, Consumer<String, EventEnvelope> consumer, Handler handler) {
@@ -94,6 +134,11 @@ public final class EventConsumerLoop implements AutoCloseable {
         return applied.get();
     }
 
+    /** Events of payload types the handler does not act on, passed over without a transaction. */
+    public long passedOverCount() {
+        return passedOver.get();
+    }
+
     /** Effects that failed and were retried. */
     public long failureCount() {
         return failures.get();
@@ -101,6 +146,8 @@ public final class EventConsumerLoop implements AutoCloseable {
 
     private void run() {
         Duration backoff = Duration.ZERO;
+        Map<TopicPartition, OffsetAndMetadata> pending = new HashMap<>();
+        long lastCommit = System.nanoTime();
         try {
             while (running) {
                 ConsumerRecords<String, EventEnvelope> records;
@@ -126,8 +173,14 @@ public final class EventConsumerLoop implements AutoCloseable {
                     rewind(records, done);
                     pause(backoff);
                 }
-                if (!done.isEmpty()) {
-                    consumer.commitSync(done);
+                pending.putAll(done);
+                // Every offset in pending is past an effect already committed in PostgreSQL, so
+                // committing them late only means a crash re-delivers more (de-duplicated) events;
+                // committing after every poll cost a broker round trip per few events.
+                if (!pending.isEmpty() && System.nanoTime() - lastCommit >= COMMIT_EVERY.toNanos()) {
+                    consumer.commitSync(pending);
+                    pending.clear();
+                    lastCommit = System.nanoTime();
                 }
             }
         } catch (WakeupException e) {
@@ -135,7 +188,25 @@ public final class EventConsumerLoop implements AutoCloseable {
                 throw e;
             }
         } finally {
+            commitOnClose(pending);
             consumer.close();
+        }
+    }
+
+    private void commitOnClose(Map<TopicPartition, OffsetAndMetadata> pending) {
+        if (pending.isEmpty()) {
+            return;
+        }
+        try {
+            try {
+                consumer.commitSync(pending, COMMIT_ON_CLOSE_TIMEOUT);
+            } catch (WakeupException e) {
+                // close()'s wakeup, not yet consumed by a poll, lands here; it is spent now.
+                consumer.commitSync(pending, COMMIT_ON_CLOSE_TIMEOUT);
+            }
+        } catch (RuntimeException e) {
+            // The effects are durable; without the commit the next owner re-delivers and de-duplicates them.
+            LOG.warning("consumer " + name + ": offsets not committed on close (" + e.getMessage() + "); they will be replayed");
         }
     }
 
@@ -143,6 +214,10 @@ public final class EventConsumerLoop implements AutoCloseable {
         EventEnvelope e = r.value();
         if (e == null || e.getPayloadCase() == EventEnvelope.PayloadCase.PAYLOAD_NOT_SET) {
             LOG.fine(() -> "consumer " + name + ": skipping an event with no known payload at " + r.topic() + "-" + r.partition() + "@" + r.offset());
+            return;
+        }
+        if (!handler.actsOn(e.getPayloadCase())) {
+            passedOver.incrementAndGet();
             return;
         }
         UUID eventId;

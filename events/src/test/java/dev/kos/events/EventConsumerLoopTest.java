@@ -14,6 +14,9 @@ import java.nio.charset.StandardCharsets;
 import dev.kos.embeddedkafka.EmbeddedKafkaBroker;
 import dev.kos.metadata.Database;
 import dev.kos.schemas.events.v1.ChunkStored;
+import dev.kos.schemas.events.v1.DeleteRequested;
+import dev.kos.schemas.events.v1.FileCompleted;
+import dev.kos.schemas.events.v1.UploadSealed;
 import dev.kos.schemas.events.v1.EventEnvelope;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -22,6 +25,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.admin.Admin;
@@ -96,7 +100,7 @@ class EventConsumerLoopTest {
 
         try (EventConsumerLoop loop = EventConsumerLoop.start(db, kafka.bootstrapServers(), "loop-test", List.of(LOOP_TOPIC), countChunks)) {
             publish(LOOP_TOPIC, sent);
-            Poll.until(TIMEOUT, () -> chunkCount(file) == 3, "three effects");
+            Poll.until(TIMEOUT, () -> chunkCount(file) == 3 && loop.appliedCount() >= 3, "three effects");
             assertEquals(List.of(1L, 2L, 3L), appliedSequences);
             assertEquals(3, loop.appliedCount());
             assertTrue(loop.failureCount() >= 1);
@@ -108,10 +112,71 @@ class EventConsumerLoopTest {
         again.add(fourth);
         try (EventConsumerLoop loop = EventConsumerLoop.start(db, kafka.bootstrapServers(), "loop-test", List.of(LOOP_TOPIC), countChunks)) {
             publish(LOOP_TOPIC, again);
-            Poll.until(TIMEOUT, () -> chunkCount(file) == 4, "the fourth effect");
+            // The count rises just after the transaction commits: wait for both, then check nothing more ran.
+            Poll.until(TIMEOUT, () -> chunkCount(file) == 4 && loop.appliedCount() >= 1, "the fourth effect");
             assertEquals(1, loop.appliedCount(), "duplicates were skipped");
             assertEquals(List.of(1L, 2L, 3L, 4L), appliedSequences);
         }
+    }
+
+    @Test
+    void eventsTheHandlerDoesNotActOnArePassedOverWithoutATransactionAndStillCommitted() throws Exception {
+        String topic = "loop-filter-test.v1";
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+            admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get();
+        }
+        UUID file = UUID.randomUUID();
+        Events events = new Events("filter-test");
+        EventEnvelope delete = events.deleteRequested(file, DeleteRequested.getDefaultInstance()).setSequence(3).build();
+        List<EventEnvelope> sent = List.of(
+                events.chunkStored(file, ChunkStored.getDefaultInstance()).setSequence(1).build(),
+                events.uploadSealed(file, UploadSealed.getDefaultInstance()).setSequence(2).build(),
+                delete);
+        List<Long> handled = Collections.synchronizedList(new ArrayList<>());
+        EventConsumerLoop.Handler deletesOnly = EventConsumerLoop.Handler.onlyFor(
+                Set.of(EventEnvelope.PayloadCase.DELETE_REQUESTED), (c, e) -> handled.add(e.getSequence()));
+        String group = "loop-filter-test";
+
+        try (EventConsumerLoop loop = EventConsumerLoop.start(db, kafka.bootstrapServers(), group, List.of(topic), deletesOnly)) {
+            publish(topic, sent);
+            Poll.until(TIMEOUT, () -> loop.appliedCount() == 1 && loop.passedOverCount() == 2, "one effect, two passed over");
+            assertEquals(List.of(3L), handled);
+        }
+        assertEquals(1, processedRows(group), "only the acted-on event has a processed_events row");
+
+        // The passed-over offsets were committed: a restarted loop sees only the new events, and a
+        // re-published delete (a relay's retry) is de-duplicated as before.
+        EventEnvelope late = events.fileCompleted(file, FileCompleted.getDefaultInstance()).setSequence(4).build();
+        try (EventConsumerLoop loop = EventConsumerLoop.start(db, kafka.bootstrapServers(), group, List.of(topic), deletesOnly)) {
+            publish(topic, List.of(late, delete));
+            Poll.until(TIMEOUT, () -> loop.passedOverCount() == 1 && handled.size() == 1 && offsetCommitted(group, topic) == 5,
+                    "the new events consumed and committed");
+            assertEquals(0, loop.appliedCount(), "the replayed delete was de-duplicated");
+        }
+        assertEquals(1, processedRows(group));
+        assertThrows(IllegalArgumentException.class, () -> EventConsumerLoop.Handler.onlyFor(Set.of(), (c, e) -> { }));
+    }
+
+    private static long offsetCommitted(String group, String topic) {
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+            var offsets = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
+            var o = offsets.get(new org.apache.kafka.common.TopicPartition(topic, 0));
+            return o == null ? -1 : o.offset();
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot read the group's offsets", e);
+        }
+    }
+
+    private static long processedRows(String consumer) {
+        return db.withConnection(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM processed_events WHERE consumer = ?")) {
+                ps.setString(1, consumer);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return rs.getLong(1);
+                }
+            }
+        });
     }
 
     @Test
