@@ -6,7 +6,8 @@
 # Usage: bench/put-cpu.sh [runs] [GiB]   (defaults 3, 2)
 # Env: PORT (18700), NODE_JVM_OPTS (extra node JVM flags), NODE_ARGS (extra node settings, e.g.
 # --node-direct-io=false), SENDER_JVM_OPTS, NODE_CLASSES (put first on the node's class path: another
-# build's storage-node/target/classes, for A/B against an older commit), JFR=1 (record the node, profile settings).
+# build's storage-node/target/classes, for A/B against an older commit), READ_BACK=true (get the
+# chunks back after each put and print the same figures), SKIP_BUILD=1, JFR=1 (record the node, profile settings).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bin/java-env.sh
@@ -17,8 +18,10 @@ WORK="bench/work/put-cpu"
 mkdir -p "$WORK"
 rm -rf "$WORK/node"
 
-./mvnw -B -q -ntp -o -pl bench -am install -DskipTests
-./mvnw -B -q -ntp -o -pl bench dependency:build-classpath -Dmdep.outputFile="$PWD/$WORK/classpath.txt" >/dev/null
+if [ "${SKIP_BUILD:-0}" != 1 ]; then # SKIP_BUILD=1: reuse the last build (a colleague's module may be mid-change)
+  ./mvnw -B -q -ntp -o -pl bench -am install -DskipTests
+  ./mvnw -B -q -ntp -o -pl bench dependency:build-classpath -Dmdep.outputFile="$PWD/$WORK/classpath.txt" >/dev/null
+fi
 CP="bench/target/classes:$(cat "$WORK/classpath.txt")"
 
 JFR_OPT=()
@@ -39,5 +42,6 @@ for i in $(seq "$RUNS"); do
   # shellcheck disable=SC2086
   java --enable-native-access=ALL-UNNAMED -Xmx512m -XX:+UseSerialGC ${SENDER_JVM_OPTS:-} -cp "$CP" dev.kos.bench.PutCpuBench \
     --bench-node="127.0.0.1:$PORT" --bench-node-pid="$NODE" --bench-gib="$GIB" --bench-label="run $i:" \
+    --bench-read-back="${READ_BACK:-false}" \
     2>>"$WORK/sender.log"
 done

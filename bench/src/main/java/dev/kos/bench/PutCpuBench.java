@@ -5,6 +5,7 @@ import dev.kos.storageclient.StorageClientConfig;
 import dev.kos.storageclient.StorageNodeClient;
 import dev.kos.storageclient.StorageNodeClients;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,7 +20,9 @@ import java.util.zip.CRC32C;
  * (another process, by pid). On a shared machine wall-clock MB/s is noise; CPU per byte is not.
  *
  * <p>Settings: bench.node (host:port), bench.node-pid, bench.gib (2), bench.chunk-mib (16, the
- * gateway's chunk), bench.warmup-gib (0.5), bench.label (printed with the figures).
+ * gateway's chunk), bench.warmup-gib (0.5), bench.label (printed with the figures), bench.read-back
+ * (false: true also reads the chunks back right after and prints the same figures for the gets,
+ * which shows whether they came from the page cache or the disk).
  */
 public final class PutCpuBench {
     private static final long TICKS_PER_SECOND = 100; // USER_HZ on Linux x86-64
@@ -63,6 +66,9 @@ public final class PutCpuBench {
                     perGib(self1, self0, 0, gibs) + perGib(self1, self0, 1, gibs), perGib(self1, self0, 0, gibs),
                     perGib(self1, self0, 1, gibs), perGib(node1, node0, 0, gibs) + perGib(node1, node0, 1, gibs),
                     perGib(node1, node0, 0, gibs), perGib(node1, node0, 1, gibs));
+            if (s.bool("bench.read-back", false)) {
+                readBack(client, "m" + run, count, gibs, nodePid, label);
+            }
             deleteAll(client, "w" + run, warm);
             deleteAll(client, "m" + run, count);
         }
@@ -72,6 +78,30 @@ public final class PutCpuBench {
         for (int i = 0; i < count; i++) {
             client.put(prefix + "-" + i, chunk, crc, Duration.ofMinutes(2));
         }
+    }
+
+    private static void readBack(StorageNodeClient client, String prefix, int count, double gibs, long nodePid,
+            String label) throws IOException {
+        long[] self0 = cpuTicks(ProcessHandle.current().pid());
+        long[] node0 = nodePid > 0 ? cpuTicks(nodePid) : new long[2];
+        long t0 = System.nanoTime();
+        byte[] buf = new byte[1 << 20];
+        long bytes = 0;
+        for (int i = 0; i < count; i++) {
+            try (InputStream in = client.openRead(prefix + "-" + i, 0, 0)) {
+                for (int n; (n = in.read(buf)) > 0; ) {
+                    bytes += n;
+                }
+            }
+        }
+        double secs = (System.nanoTime() - t0) / 1e9;
+        long[] self1 = cpuTicks(ProcessHandle.current().pid());
+        long[] node1 = nodePid > 0 ? cpuTicks(nodePid) : new long[2];
+        System.out.printf(Locale.ROOT, "%s get back %.2f GiB: %.0f MB/s; CPU s/GiB reader %.2f, node %.2f (user %.2f sys %.2f)%n",
+                label, bytes / (double) (1L << 30), bytes / 1e6 / secs,
+                perGib(self1, self0, 0, gibs) + perGib(self1, self0, 1, gibs),
+                perGib(node1, node0, 0, gibs) + perGib(node1, node0, 1, gibs), perGib(node1, node0, 0, gibs),
+                perGib(node1, node0, 1, gibs));
     }
 
     private static void deleteAll(StorageNodeClient client, String prefix, int count) {
