@@ -123,6 +123,11 @@ public final class CleanupWorker implements AutoCloseable {
         return consumer.appliedCount();
     }
 
+    /** Events of types cleanup has no effect for (an upload's own events), passed over without a transaction. */
+    public long eventsPassedOver() {
+        return consumer.passedOverCount();
+    }
+
     @Override
     public void close() {
         rounds.close();

@@ -27,13 +27,21 @@ final class DeletionRequests implements EventConsumerLoop.Handler {
     /** Statuses whose chunks must go. Anything else means the event is stale or foreign: leave the file alone. */
     static final Set<FileStatus> REMOVABLE = EnumSet.of(FileStatus.DELETING, FileStatus.FAILED, FileStatus.EXPIRED);
 
+    /** The only events with an effect; the loop passes the rest over without a transaction. */
+    static final Set<EventEnvelope.PayloadCase> ACTS_ON =
+            EnumSet.of(EventEnvelope.PayloadCase.DELETE_REQUESTED, EventEnvelope.PayloadCase.UPLOAD_ABORTED);
+
     private final FileRepository files = new FileRepository();
     private final ChunkRepository chunks = new ChunkRepository();
 
     @Override
+    public boolean actsOn(EventEnvelope.PayloadCase type) {
+        return ACTS_ON.contains(type);
+    }
+
+    @Override
     public void handle(Connection c, EventEnvelope event) throws SQLException {
-        if (event.getPayloadCase() != EventEnvelope.PayloadCase.DELETE_REQUESTED
-                && event.getPayloadCase() != EventEnvelope.PayloadCase.UPLOAD_ABORTED) {
+        if (!actsOn(event.getPayloadCase())) {
             return;
         }
         UUID fileId;
