@@ -62,6 +62,11 @@ final class ProgressStore {
 
     /** Drops everything kept for the file: it is final (completed, failed, deleted). */
     void forget(String fileId) {
+        // Chunk keys are only ever written together with the progress key, and removed before it:
+        // no progress key, nothing to scan. The usual case: file_completed after the finalizer forgot.
+        if (store.get(fileId) == null) {
+            return;
+        }
         try (KeyValueIterator<String, byte[]> it = store.prefixScan(fileId + "/", new StringSerializer())) {
             while (it.hasNext()) {
                 store.delete(it.next().key);
