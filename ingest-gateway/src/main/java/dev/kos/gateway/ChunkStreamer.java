@@ -27,9 +27,11 @@ public final class ChunkStreamer {
     private static final Logger LOG = Logger.getLogger(ChunkStreamer.class.getName());
 
     private final StorageNodeClients clients;
+    private final ReadPermits permits;
 
-    public ChunkStreamer(StorageNodeClients clients) {
+    public ChunkStreamer(StorageNodeClients clients, ReadPermits permits) {
         this.clients = clients;
+        this.permits = permits;
     }
 
     /** Thrown when a chunk's bytes do not match its recorded checksum: the response must be cut. */
@@ -56,22 +58,53 @@ public final class ChunkStreamer {
     public void write(List<ReadableChunk> chunks, long chunkSize, ByteRange range, OutputStream out, Relocator relocator)
             throws IOException {
         List<Piece> pieces = pieces(chunks, chunkSize, range);
+        if (pieces.isEmpty()) {
+            out.flush();
+            return;
+        }
+        boolean streaming;
+        try {
+            streaming = permits.acquire();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("download interrupted while waiting for a read permit");
+        }
+        if (!streaming) {
+            throw new IOException("no chunk read came free within " + permits.waitLimit()
+                    + " (gateway.read-streams are all in use); download cut");
+        }
         // Chunk n+1's call is opened before chunk n is written, so its first frames (at most
         // readPrefetch of them) arrive while n drains: no round trip and no cold start between
-        // chunks, and at most one chunk ahead is ever open.
+        // chunks, and at most one chunk ahead is ever open, only while a read permit is spare.
         ChunkReadStream ahead = null;
+        boolean aheadPermit = false;
         try {
             for (int i = 0; i < pieces.size(); i++) {
                 Piece piece = pieces.get(i);
-                ChunkReadStream first = ahead != null ? ahead : open(piece);
+                ChunkReadStream first = ahead;
                 ahead = null;
-                ahead = i + 1 < pieces.size() ? open(pieces.get(i + 1)) : null;
+                if (aheadPermit) {
+                    // The read opened ahead is now the current one, covered by the streaming permit.
+                    permits.release();
+                    aheadPermit = false;
+                }
+                if (first == null) {
+                    first = open(piece);
+                }
+                if (i + 1 < pieces.size() && permits.tryAcquire()) {
+                    aheadPermit = true;
+                    ahead = open(pieces.get(i + 1));
+                }
                 writeChunk(piece, first, out, relocator);
             }
         } finally {
             if (ahead != null) {
                 ahead.close(); // the client went away or a chunk failed: stop the node's work
             }
+            if (aheadPermit) {
+                permits.release();
+            }
+            permits.release();
         }
         out.flush();
     }

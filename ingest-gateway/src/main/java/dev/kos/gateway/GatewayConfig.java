@@ -6,12 +6,14 @@ import java.time.Duration;
 /** The gateway's settings; {@link Main} documents each key and default. */
 public record GatewayConfig(String host, int port, String gatewayId, long maxFileSize, int chunkSize,
                             long bufferMemory, Duration bufferWait, int putAttempts, Duration putTimeout,
-                            Duration idleTimeout, Duration completionWait) {
+                            Duration idleTimeout, Duration completionWait, int readStreams) {
     public static final long MIB = 1L << 20;
     public static final long DEFAULT_MAX_FILE_SIZE = 10L << 30;
     /** Measured (module README): upload speed rises with chunk size, download is flat from 16 MiB. */
     public static final int DEFAULT_CHUNK_SIZE = (int) (16 * MIB);
     public static final long DEFAULT_BUFFER_MEMORY = 256 * MIB;
+    /** About 4 MiB each: ~100 MiB of frames at most, whatever the number of downloads. */
+    public static final int DEFAULT_READ_STREAMS = 24;
 
     public GatewayConfig {
         if (chunkSize < 64 * 1024 || chunkSize > 256 * MIB) {
@@ -22,6 +24,9 @@ public record GatewayConfig(String host, int port, String gatewayId, long maxFil
         }
         if (putAttempts < 1) {
             throw new IllegalArgumentException("gateway.put-attempts must be >= 1");
+        }
+        if (readStreams < 1) {
+            throw new IllegalArgumentException("gateway.read-streams must be >= 1, was " + readStreams);
         }
         if (bufferMemory < 2L * chunkSize) {
             throw new IllegalArgumentException("gateway.buffer-memory must hold at least two chunks ("
@@ -41,12 +46,13 @@ public record GatewayConfig(String host, int port, String gatewayId, long maxFil
                 s.integer("gateway.put-attempts", 3),
                 s.duration("gateway.put-timeout", Duration.ofSeconds(60)),
                 s.duration("gateway.idle-timeout", Duration.ofSeconds(60)),
-                s.duration("gateway.completion-wait", Duration.ofSeconds(10)));
+                s.duration("gateway.completion-wait", Duration.ofSeconds(10)),
+                s.integer("gateway.read-streams", DEFAULT_READ_STREAMS));
     }
 
     /** Defaults with the given overrides, for tests and embedding. */
     public GatewayConfig withPort(int newPort) {
         return new GatewayConfig(host, newPort, gatewayId, maxFileSize, chunkSize, bufferMemory, bufferWait,
-                putAttempts, putTimeout, idleTimeout, completionWait);
+                putAttempts, putTimeout, idleTimeout, completionWait, readStreams);
     }
 }

@@ -36,7 +36,11 @@ import org.apache.kafka.clients.admin.Admin;
  *     holds at most two chunk buffers</td></tr>
  * <tr><td>gateway.buffer-memory</td><td>256MiB</td><td>all chunk buffers of all uploads together; an
  *     upload waits for a free buffer, so memory is bounded under any concurrency</td></tr>
- * <tr><td>gateway.buffer-wait</td><td>30s</td><td>how long an upload waits for a buffer before 503</td></tr>
+ * <tr><td>gateway.buffer-wait</td><td>30s</td><td>how long an upload waits for a buffer before 503, and a
+ *     download for a read permit before it is cut</td></tr>
+ * <tr><td>gateway.read-streams</td><td>24</td><td>chunk reads all downloads together keep open (each holds up to
+ *     about 4 MiB of frames): a download streams with one and reads its next chunk ahead with a second when
+ *     one is spare; downloads beyond this wait, so memory is bounded under any number of clients</td></tr>
  * <tr><td>gateway.put-attempts</td><td>3</td><td>ring nodes tried per chunk (owner first)</td></tr>
  * <tr><td>gateway.put-timeout</td><td>60s</td><td>deadline of one chunk put</td></tr>
  * <tr><td>gateway.idle-timeout</td><td>60s</td><td>an upload whose client sends nothing this long fails</td></tr>
@@ -74,7 +78,7 @@ public final class Main {
         ChunkBufferPool pool = new ChunkBufferPool(config.chunkSize(), config.bufferMemory());
         ChunkPlacer placer = new ChunkPlacer(ring, clients, config.putAttempts(), config.putTimeout());
         UploadPipeline pipeline = new UploadPipeline(pool, placer, config.maxFileSize(), config.bufferWait());
-        return new Gateway(config, catalog, nodes, new NodeDirectory(ring, nodes), clients, pipeline, new ChunkStreamer(clients),
+        return new Gateway(config, catalog, nodes, new NodeDirectory(ring, nodes), clients, pipeline, new ChunkStreamer(clients, new ReadPermits(config.readStreams(), config.bufferWait())),
                 new IdleWatchdog(config.idleTimeout()), readiness);
     }
 

@@ -10,6 +10,7 @@ import dev.kos.metadata.ChunkRecord;
 import dev.kos.storageclient.StorageNodeClients;
 import dev.kos.storagenode.StorageNodeConfig;
 import dev.kos.storagenode.StorageNodeServer;
+import dev.kos.testkit.Poll;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -22,8 +23,13 @@ import java.util.List;
 import java.util.Random;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.Future;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.CountDownLatch;
+import java.io.InterruptedIOException;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import java.util.logging.Handler;
 import java.util.logging.Level;
@@ -38,7 +44,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@link ChunkStreamer} against two real storage nodes on loopback: read-ahead of the next chunk,
  * cancellation of both open reads when the client goes away, failover of a read that was opened
- * ahead, relocation and whole-chunk verification.
+ * ahead, relocation, whole-chunk verification, and the budget of open reads all downloads share.
  */
 class ChunkStreamerTest {
     private static final int MIB = 1 << 20;
@@ -75,7 +81,7 @@ class ChunkStreamerTest {
         a = StorageNodeServer.start(StorageNodeConfig.loopback("node-a", dir.resolve("a")));
         b = StorageNodeServer.start(StorageNodeConfig.loopback("node-b", dir.resolve("b")));
         clients = new StorageNodeClients();
-        streamer = new ChunkStreamer(clients);
+        streamer = new ChunkStreamer(clients, new ReadPermits(GatewayConfig.DEFAULT_READ_STREAMS, WAIT));
         previousLevel = nodeReads.getLevel();
         nodeReads.setLevel(Level.FINE);
         recorder.setLevel(Level.ALL);
@@ -133,13 +139,7 @@ class ChunkStreamerTest {
     }
 
     private static void await(BooleanSupplier condition, String what) {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("not within " + WAIT + ": " + what);
-            }
-            LockSupport.parkNanos(Duration.ofMillis(5).toNanos());
-        }
+        Poll.until(WAIT, condition, what);
     }
 
     private boolean logged(String chunkId, String outcome) {
@@ -228,5 +228,81 @@ class ChunkStreamerTest {
         String c2 = chunks.get(2).chunk().chunkId();
         // Chunk 2 was opened ahead; the failure must not leave it running on the node.
         await(() -> logged(c2, "outcome=cancelled"), "read of chunk 2 cancelled, log: " + nodeLog);
+    }
+
+    /** Counts {@code entered} down on its first write, then blocks every write until {@code open} is. */
+    private static OutputStream gated(CountDownLatch entered, CountDownLatch open, ByteArrayOutputStream sink) {
+        return new OutputStream() {
+            @Override
+            public void write(int x) throws IOException {
+                write(new byte[] {(byte) x}, 0, 1);
+            }
+
+            @Override
+            public void write(byte[] bytes, int off, int len) throws IOException {
+                entered.countDown();
+                try {
+                    open.await();
+                } catch (InterruptedException e) {
+                    throw new InterruptedIOException();
+                }
+                sink.write(bytes, off, len);
+            }
+        };
+    }
+
+    @Test
+    void aReadAheadTakesASparePermitAndDownloadsBeyondTheBudgetWait() throws Exception {
+        StoredFile f = store(3 * CHUNK, 6);
+        ReadPermits permits = new ReadPermits(2, WAIT);
+        ChunkStreamer budgeted = new ChunkStreamer(clients, permits);
+        CountDownLatch entered = new CountDownLatch(1);
+        CountDownLatch open = new CountDownLatch(1);
+        ByteArrayOutputStream first = new ByteArrayOutputStream();
+        ByteArrayOutputStream second = new ByteArrayOutputStream();
+        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            Future<?> one = pool.submit(() -> {
+                budgeted.write(f.chunks(), CHUNK, ByteRange.whole(3 * CHUNK), gated(entered, open, first));
+                return null;
+            });
+            assertTrue(entered.await(WAIT.toSeconds(), TimeUnit.SECONDS), "the first download writes");
+            assertEquals(2, permits.inUse(), "streaming chunk 0 with chunk 1 read ahead");
+            Future<?> two = pool.submit(() -> {
+                budgeted.write(f.chunks(), CHUNK, ByteRange.whole(3 * CHUNK), second);
+                return null;
+            });
+            await(() -> permits.waiting() == 1, "the second download waits for a permit");
+            assertEquals(0, second.size());
+            open.countDown();
+            one.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+            two.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        }
+        assertArrayEquals(f.data(), first.toByteArray());
+        assertArrayEquals(f.data(), second.toByteArray());
+        assertEquals(0, permits.inUse(), "every permit is returned");
+    }
+
+    @Test
+    void aDownloadWhosePermitDoesNotComeIsCutBeforeAnyByte() throws Exception {
+        StoredFile f = store(CHUNK, 8);
+        ReadPermits permits = new ReadPermits(1, Duration.ofMillis(200));
+        ChunkStreamer budgeted = new ChunkStreamer(clients, permits);
+        CountDownLatch entered = new CountDownLatch(1);
+        CountDownLatch open = new CountDownLatch(1);
+        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            Future<?> holder = pool.submit(() -> {
+                budgeted.write(f.chunks(), CHUNK, ByteRange.whole(CHUNK), gated(entered, open, new ByteArrayOutputStream()));
+                return null;
+            });
+            assertTrue(entered.await(WAIT.toSeconds(), TimeUnit.SECONDS));
+            ByteArrayOutputStream late = new ByteArrayOutputStream();
+            IOException e = assertThrows(IOException.class,
+                    () -> budgeted.write(f.chunks(), CHUNK, ByteRange.whole(CHUNK), late));
+            assertTrue(e.getMessage().contains("gateway.read-streams"), e.getMessage());
+            assertEquals(0, late.size());
+            open.countDown();
+            holder.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        }
+        assertEquals(0, permits.inUse());
     }
 }

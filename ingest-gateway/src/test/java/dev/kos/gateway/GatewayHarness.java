@@ -74,7 +74,8 @@ final class GatewayHarness implements AutoCloseable {
 
     static GatewayConfig config(int chunkSize, long bufferMemory, long maxFile, Duration completionWait) {
         return new GatewayConfig("127.0.0.1", 0, "gateway-test", maxFile, chunkSize, bufferMemory,
-                Duration.ofSeconds(10), 3, Duration.ofSeconds(20), Duration.ofSeconds(2), completionWait);
+                Duration.ofSeconds(10), 3, Duration.ofSeconds(20), Duration.ofSeconds(2), completionWait,
+                GatewayConfig.DEFAULT_READ_STREAMS);
     }
 
     /** (Re)starts the HTTP gateway on a new port; the stores, nodes and Kafka stay. */
