@@ -26,13 +26,6 @@ import java.util.zip.CRC32C;
 public final class ChunkStreamer {
     private static final Logger LOG = Logger.getLogger(ChunkStreamer.class.getName());
 
-    /**
-     * Largest write handed to the client's stream. The JDK copies a heap buffer into a native
-     * one of the same size for every socket write; whole 1 MiB frames made every concurrent
-     * download hold a 1 MiB native buffer and left the malloc heap fragmented at its peak.
-     */
-    private static final int WRITE_SLICE = 256 * 1024;
-
     private final StorageNodeClients clients;
     private final ReadPermits permits;
 
@@ -187,7 +180,7 @@ public final class ChunkStreamer {
             try (ChunkReadStream in = given != null ? given
                     : clients.client(location.address()).openRead(chunk.chunkId(), offset + written, length - written)) {
                 int n;
-                while (written < length && (n = in.transferFrame(out, (int) Math.min(WRITE_SLICE, length - written),
+                while (written < length && (n = in.transferFrame(out, (int) Math.min(Integer.MAX_VALUE, length - written),
                         crc)) > 0) {
                     written += n;
                 }
