@@ -279,6 +279,9 @@ for i in $(seq "$B_REPS"); do
     add dd_read "$(dd_mbps if="$W/dd.tmp" of=/dev/null bs=1M)"
   fi
   rm -f "$W/dd.tmp"
+  settle   # the disk's own rate of durable 1 MiB files (write, fsync, rename, directory fsync), 8 writers
+  add disk_small "$("$JAVA_HOME/bin/java" bench/src/main/java/dev/kos/bench/DurableFiles.java "$W/durable" 8 10 $((1 << 20)))"
+  rm -rf "$W/durable"
 done
 cat "$BIG" > /dev/null   # the source file stays in the page cache for every PUT below
 
@@ -478,6 +481,7 @@ TABLE=$(
   [ -n "${V[s3_put2g]:-}" ] && row "2 GiB PUT vs S3Proxy, MB/s" ours_put2g s3_put2g "—" ""
   [ -n "${V[s3_get2g]:-}" ] && row "2 GiB GET vs S3Proxy, MB/s" ours_get2g s3_get2g "—" ""
   row "1 MiB uploads/s, 8 conns, $B_WRK_DUR" ours_put1m_rps nginx_put1m_rps "≥ 0.5× nginx" "r >= 0.5"
+  row "1 MiB uploads/s vs disk: durable 1 MiB files/s, 8 writers" ours_put1m_rps disk_small "—" ""
   row "1 MiB upload p50, ms" ours_put1m_p50 nginx_put1m_p50 "—" ""
   row "1 MiB upload p99, ms" ours_put1m_p99 nginx_put1m_p99 "—" ""
   row "1 MiB upload, median ms: begin → sealed (received, fsynced, recorded)" ours_put1m_store "" "—" ""
