@@ -5,6 +5,7 @@ import dev.kos.events.OutboxWriter;
 import dev.kos.metadata.ChunkRecord;
 import dev.kos.metadata.ChunkRepository;
 import dev.kos.metadata.Database;
+import dev.kos.metadata.FileDetail;
 import dev.kos.metadata.FileQuery;
 import dev.kos.metadata.FileRecord;
 import dev.kos.metadata.FileRepository;
@@ -158,6 +159,11 @@ public final class FileCatalog {
 
     public Optional<FileRecord> find(UUID fileId) {
         return files.find(db, fileId);
+    }
+
+    /** The file with its chunks and their copies, in one query (the metadata GET). */
+    public Optional<FileDetail> detail(UUID fileId) {
+        return files.findWithChunks(db, fileId);
     }
 
     /** One chunk with its current locations, read afresh (a download whose copies moved asks again). */

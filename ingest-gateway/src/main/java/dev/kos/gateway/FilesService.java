@@ -1,5 +1,6 @@
 package dev.kos.gateway;
 
+import dev.kos.metadata.FileDetail;
 import dev.kos.metadata.FileQuery;
 import dev.kos.metadata.FileRecord;
 import dev.kos.metadata.FileStatus;
@@ -284,8 +285,10 @@ public final class FilesService implements HttpService {
     }
 
     private void metadata(ServerRequest req, ServerResponse res) {
-        FileRecord f = visibleFile(req);
-        sendJson(res, FileJson.detail(f, gateway.catalog().chunks(f.fileId())));
+        UUID id = FileIds.parse(req.path().pathParameters().get("id"));
+        FileDetail d = gateway.catalog().detail(id).filter(f -> f.file().status().listedByDefault())
+                .orElseThrow(() -> ApiException.notFound("file_not_found", "no file " + id));
+        sendJson(res, FileJson.detail(d.file(), d.chunks()));
     }
 
     private void list(ServerRequest req, ServerResponse res) {

@@ -182,17 +182,31 @@ public final class ChunkRepository {
     }
 
     private static List<ChunkRecord> groupByChunk(ResultSet rs) throws SQLException {
+        return groupByChunk(rs, false, "size_bytes");
+    }
+
+    /**
+     * Folds rows of chunk columns joined with their locations (ordered by chunk index, then node)
+     * into chunks. {@code onRow}: the result set already stands on its first row (the caller read
+     * other columns of it). Rows without a chunk (an outer join of a file that has none) are skipped.
+     *
+     * @param sizeColumn the label of the chunk's size (a join with files renames it)
+     */
+    static List<ChunkRecord> groupByChunk(ResultSet rs, boolean onRow, String sizeColumn) throws SQLException {
         List<ChunkRecord> chunks = new ArrayList<>();
         ChunkRecord current = null;
         List<ChunkLocation> locations = new ArrayList<>();
-        while (rs.next()) {
+        for (boolean row = onRow || rs.next(); row; row = rs.next()) {
             String chunkId = rs.getString("chunk_id");
+            if (chunkId == null) {
+                continue;
+            }
             if (current == null || !current.chunkId().equals(chunkId)) {
                 if (current != null) {
                     chunks.add(new ChunkRecord(current.fileId(), current.index(), current.chunkId(), current.size(), current.crc32c(), locations));
                 }
                 current = new ChunkRecord(Jdbc.uuid(rs, "file_id"), rs.getInt("chunk_index"), chunkId,
-                        rs.getLong("size_bytes"), Jdbc.crcInt(rs.getBytes("crc32c")), List.of());
+                        rs.getLong(sizeColumn), Jdbc.crcInt(rs.getBytes("crc32c")), List.of());
                 locations = new ArrayList<>();
             }
             String node = rs.getString("node_id");

@@ -45,6 +45,28 @@ class ChunkRepositoryTest {
     }
 
     @Test
+    void aFileWithItsChunksInOneQueryMatchesTheTwoSeparateReads() {
+        db.inTransaction(c -> {
+            chunks.addChunk(c, file, 1, "chunk-1", 300, 0x01020304, "node-b");
+            chunks.addChunk(c, file, 0, "chunk-0", 1024, 0xCAFEBABE, "node-b");
+            chunks.addLocation(c, "chunk-0", "node-a", COPYING);
+            files.startUpload(c, file);
+            return files.seal(c, file, 1324, "b".repeat(64), 2);
+        });
+        FileDetail d = files.findWithChunks(db, file).orElseThrow();
+        assertEquals(files.find(db, file).orElseThrow(), d.file());
+        assertEquals(chunks.chunksOf(db, file), d.chunks());
+        assertEquals(List.of(
+                new ChunkRecord(file, 0, "chunk-0", 1024, 0xCAFEBABE, List.of(new ChunkLocation("node-a", COPYING), new ChunkLocation("node-b", STORED))),
+                new ChunkRecord(file, 1, "chunk-1", 300, 0x01020304, List.of(new ChunkLocation("node-b", STORED)))), d.chunks());
+        assertEquals(Optional.of(1324L), d.file().sizeBytes(), "the file's size, not a chunk's");
+
+        UUID empty = TestDb.newFile(db, files, "empty").fileId();
+        assertEquals(List.of(), files.findWithChunks(db, empty).orElseThrow().chunks());
+        assertEquals(Optional.empty(), files.findWithChunks(db, UUID.randomUUID()));
+    }
+
+    @Test
     void recordingTheSameChunkTwiceIsHarmless() {
         assertTrue(TestDb.applied(db, c -> chunks.addChunk(c, file, 0, "chunk-0", 1024, 0xCAFEBABE, "node-a")));
         assertFalse(TestDb.applied(db, c -> chunks.addChunk(c, file, 0, "chunk-0", 1024, 0xCAFEBABE, "node-a")), "replay");
