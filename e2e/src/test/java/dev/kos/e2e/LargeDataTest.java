@@ -37,7 +37,7 @@ class LargeDataTest {
     private static final long GIB = 1L << 30;
     private static final long MAX_SIZE = 10 * GIB;
     /**
-     * The local stack's gateway has a 320 MiB heap holding 128 MiB of chunk buffers; heap, direct
+     * The local stack's gateway has a 288 MiB heap holding 128 MiB of chunk buffers; heap, direct
      * buffers and the JVM's own must stay under issue 7's 512 MiB whatever the file size.
      */
     private static final long RSS_BOUND = 512L << 20;
