@@ -13,8 +13,11 @@ final class FileJson {
     private FileJson() {
     }
 
+    /** About the length of one file's summary in JSON, to size the response's buffer. */
+    static final int SUMMARY_CHARS = 640;
+
     static Map<String, Object> summary(FileRecord f) {
-        Map<String, Object> m = new LinkedHashMap<>();
+        Map<String, Object> m = new LinkedHashMap<>(32); // 15 fields plus chunks: no rehash on the way
         m.put("id", f.fileId().toString());
         m.put("name", f.name());
         m.put("content_type", f.contentType());
@@ -39,7 +42,7 @@ final class FileJson {
     }
 
     private static Map<String, Object> chunk(ChunkRecord c) {
-        Map<String, Object> m = new LinkedHashMap<>();
+        Map<String, Object> m = new LinkedHashMap<>(8);
         m.put("index", c.index());
         m.put("chunk_id", c.chunkId());
         m.put("size", c.size());

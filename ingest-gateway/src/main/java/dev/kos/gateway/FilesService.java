@@ -315,7 +315,8 @@ public final class FilesService implements HttpService {
         links.put("next", result.hasNext() ? listLink(page + 1, perPage, status, sort) : null);
         links.put("prev", page > 1 ? listLink(page - 1, perPage, status, sort) : null);
         body.put("links", links);
-        sendJson(res, body);
+        res.header(HeaderNames.CONTENT_TYPE, "application/json");
+        res.send(Json.write(body, 512 + result.items().size() * FileJson.SUMMARY_CHARS));
     }
 
     private static String listLink(int page, int perPage, Optional<FileStatus> status, String sort) {

@@ -35,5 +35,7 @@ class JsonTest {
         doc.put("nodes", Arrays.asList("node-1", null));
         assertEquals("{\"id\":\"f1\",\"size\":42,\"ok\":true,\"none\":null,"
                 + "\"chunks\":[{\"index\":0},{\"index\":1}],\"nodes\":[\"node-1\",null]}", Json.write(doc));
+        assertEquals(Json.write(doc), Json.write(doc, 1), "a capacity is only a hint");
+        assertEquals(Json.write(doc), Json.write(doc, 1 << 16), "a capacity is only a hint");
     }
 }

@@ -5,6 +5,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.time.Instant;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
@@ -31,6 +32,7 @@ public final class FileRepository {
      */
     public static final String SETTLED_CHANNEL = "kos_file_settled";
 
+    /** In this order: {@link #read(ResultSet, int)} reads them by position. */
     static final String COLUMNS = "file_id, name, content_type, size_bytes, sha256, status, owner, chunk_size, chunk_count, "
             + "failure_reason, created_at, updated_at, sealed_at, completed_at, deleted_at, event_seq";
 
@@ -313,9 +315,9 @@ public final class FileRepository {
             long total = 0;
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    total = rs.getLong("total");
-                    if (rs.getObject("file_id") != null) {
-                        items.add(read(rs));
+                    total = rs.getLong(1);
+                    if (rs.getObject(2) != null) { // a page past the end: the count's row only
+                        items.add(read(rs, 2));
                     }
                 }
             }
@@ -324,26 +326,34 @@ public final class FileRepository {
     }
 
     static FileRecord read(ResultSet rs) throws SQLException {
-        long size = rs.getLong("size_bytes");
+        return read(rs, 1);
+    }
+
+    /**
+     * The file whose {@link #COLUMNS} start at column {@code first}. By position, not by name: a
+     * lookup by name costs a map search per column and row, a tenth of a list request's CPU.
+     */
+    static FileRecord read(ResultSet rs, int first) throws SQLException {
+        int i = first;
+        UUID fileId = rs.getObject(i++, UUID.class);
+        String name = rs.getString(i++);
+        String contentType = rs.getString(i++);
+        long size = rs.getLong(i++);
         Optional<Long> sizeBytes = rs.wasNull() ? Optional.empty() : Optional.of(size);
-        int count = rs.getInt("chunk_count");
+        Optional<String> sha256 = Optional.ofNullable(rs.getString(i++));
+        FileStatus status = FileStatus.parse(rs.getString(i++));
+        Optional<String> owner = Optional.ofNullable(rs.getString(i++));
+        long chunkSize = rs.getLong(i++);
+        int count = rs.getInt(i++);
         Optional<Integer> chunkCount = rs.wasNull() ? Optional.empty() : Optional.of(count);
-        return new FileRecord(
-                Jdbc.uuid(rs, "file_id"),
-                rs.getString("name"),
-                rs.getString("content_type"),
-                sizeBytes,
-                Optional.ofNullable(rs.getString("sha256")),
-                FileStatus.parse(rs.getString("status")),
-                Optional.ofNullable(rs.getString("owner")),
-                rs.getLong("chunk_size"),
-                chunkCount,
-                Optional.ofNullable(rs.getString("failure_reason")),
-                Jdbc.instant(rs, "created_at"),
-                Jdbc.instant(rs, "updated_at"),
-                Jdbc.optionalInstant(rs, "sealed_at"),
-                Jdbc.optionalInstant(rs, "completed_at"),
-                Jdbc.optionalInstant(rs, "deleted_at"),
-                rs.getLong("event_seq"));
+        Optional<String> failureReason = Optional.ofNullable(rs.getString(i++));
+        Instant createdAt = Jdbc.instant(rs, i++);
+        Instant updatedAt = Jdbc.instant(rs, i++);
+        Optional<Instant> sealedAt = Optional.ofNullable(Jdbc.instant(rs, i++));
+        Optional<Instant> completedAt = Optional.ofNullable(Jdbc.instant(rs, i++));
+        Optional<Instant> deletedAt = Optional.ofNullable(Jdbc.instant(rs, i++));
+        long eventSeq = rs.getLong(i);
+        return new FileRecord(fileId, name, contentType, sizeBytes, sha256, status, owner, chunkSize, chunkCount,
+                failureReason, createdAt, updatedAt, sealedAt, completedAt, deletedAt, eventSeq);
     }
 }

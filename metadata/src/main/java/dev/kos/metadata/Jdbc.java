@@ -28,6 +28,11 @@ final class Jdbc {
         return t == null ? null : t.toInstant();
     }
 
+    static Instant instant(ResultSet rs, int column) throws SQLException {
+        OffsetDateTime t = rs.getObject(column, OffsetDateTime.class);
+        return t == null ? null : t.toInstant();
+    }
+
     static Optional<Instant> optionalInstant(ResultSet rs, String column) throws SQLException {
         return Optional.ofNullable(instant(rs, column));
     }

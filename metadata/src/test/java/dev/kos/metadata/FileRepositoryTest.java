@@ -264,6 +264,25 @@ class FileRepositoryTest {
     }
 
     @Test
+    void aListedFileCarriesEveryColumnAsFindReadsIt() {
+        // Rows are read by column position: a shifted column would show here as a wrong field.
+        FileRecord f = TestDb.newFile(db, files, "every-column");
+        db.inTransaction(c -> {
+            files.startUpload(c, f.fileId());
+            files.seal(c, f.fileId(), 0, SHA, 0);
+            return files.fail(c, f.fileId(), "checksum_mismatch: test");
+        });
+        FileRecord found = files.find(db, f.fileId()).orElseThrow();
+        assertEquals(Optional.of(0L), found.sizeBytes());
+        assertEquals(Optional.of(SHA), found.sha256());
+        assertEquals(Optional.of(0), found.chunkCount());
+        assertEquals(Optional.of("checksum_mismatch: test"), found.failureReason());
+        assertTrue(found.sealedAt().isPresent());
+        assertEquals(FAILED, found.status());
+        assertEquals(List.of(found), files.list(db, new FileQuery(Optional.of(FAILED), SortOrder.ASC, 1, 10)).items());
+    }
+
+    @Test
     void listingFiltersSortsPagesAndHidesDeletedFiles() {
         Instant base = Instant.parse("2026-01-01T00:00:00Z");
         List<FileRecord> listed = new ArrayList<>();
