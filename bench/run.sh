@@ -166,6 +166,13 @@ sys_ticks() { local p t=0; for p in "$@"; do t=$((t + $(awk '{ print $15 }' "/pr
 stack_pids() { echo "$STACK_PID"; descendants "$STACK_PID"; }
 node_pids() { pgrep -P "$STACK_PID" -f dev.kos.storagenode.Main; }
 nginx_pids() { local m; m=$(cat "$WORK/nginx/nginx.pid"); echo "$m"; pgrep -P "$m"; }
+# The embedded PostgreSQL is started through pg_ctl, so it is no descendant of the launcher.
+pg_pids() { local m; m=$(pgrep -f "bin/postgres -D $W/stack/postgres") || return 0; echo "$m"; pgrep -P "$m"; }
+# per_request KEY TICKS0 TICKS1 WRK_OUTPUT -> records CPU ms per completed request of that wrk run
+per_request() {
+  add "$1" "$(awk -v a="$2" -v b="$3" -v hz="$CLK_TCK" '$2 == "requests" && $3 == "in" { n = $1 }
+    END { if (n > 0) printf "%.1f", (b - a) * 1000 / hz / n }' "$4")"
+}
 # cpu_add KEY TICKS-BEFORE TICKS-AFTER BYTES : CPU seconds per GiB moved
 cpu_add() { add "$1" "$(awk -v a="$2" -v b="$3" -v n="$4" -v hz="$CLK_TCK" 'BEGIN { printf "%.2f", (b - a) / hz / (n / 1073741824) }')"; }
 
@@ -337,9 +344,19 @@ r=$(upload PUT "$NG/get-1m.bin" "$SMALL"); expect_code "$r" 201 204
 [ "$S3PROXY" = 1 ] && { r=$(upload PUT "$S3/bench/get-1m.bin" "$SMALL"); expect_code "$r" 200; }
 prof_begin
 for i in $(seq "$B_REPS"); do
-  settle; wrk_run ours_put1m "$W/wrk-ours-put1m-$i.txt" -t2 -c8 -d"$B_WRK_DUR" -s bench/upload.lua "$GW" -- "$SMALL" POST "/files?name=" "r$i"
+  settle
+  # CPU per upload, every process of ours: a POST answers only once the file is completed, so
+  # almost all of an upload's work (placement, PostgreSQL) falls inside the wrk run.
+  g0=$(cpu_ticks "$GW_PID"); d0=$(cpu_ticks $(node_pids)); p0=$(cpu_ticks $(pg_pids)); s0=$(cpu_ticks $(stack_pids) $(pg_pids))
+  wrk_run ours_put1m "$W/wrk-ours-put1m-$i.txt" -t2 -c8 -d"$B_WRK_DUR" -s bench/upload.lua "$GW" -- "$SMALL" POST "/files?name=" "r$i"
+  g1=$(cpu_ticks "$GW_PID"); d1=$(cpu_ticks $(node_pids)); p1=$(cpu_ticks $(pg_pids)); s1=$(cpu_ticks $(stack_pids) $(pg_pids))
+  per_request ours_put1m_cpu "$s0" "$s1" "$W/wrk-ours-put1m-$i.txt"; per_request ours_put1m_cpu_gw "$g0" "$g1" "$W/wrk-ours-put1m-$i.txt"
+  per_request ours_put1m_cpu_nodes "$d0" "$d1" "$W/wrk-ours-put1m-$i.txt"; per_request ours_put1m_cpu_pg "$p0" "$p1" "$W/wrk-ours-put1m-$i.txt"
   upload_breakdown
-  settle; wrk_run nginx_put1m "$W/wrk-nginx-put1m-$i.txt" -t2 -c8 -d"$B_WRK_DUR" -s bench/upload.lua "$NG" -- "$SMALL" PUT "/obj/" "r$i"
+  settle
+  n0=$(cpu_ticks $(nginx_pids))
+  wrk_run nginx_put1m "$W/wrk-nginx-put1m-$i.txt" -t2 -c8 -d"$B_WRK_DUR" -s bench/upload.lua "$NG" -- "$SMALL" PUT "/obj/" "r$i"
+  n1=$(cpu_ticks $(nginx_pids)); per_request nginx_put1m_cpu "$n0" "$n1" "$W/wrk-nginx-put1m-$i.txt"
   if [ "$S3PROXY" = 1 ]; then
     settle; wrk_run s3_put1m "$W/wrk-s3-put1m-$i.txt" -t2 -c8 -d"$B_WRK_DUR" -s bench/upload.lua "$S3" -- "$SMALL" PUT "/bench/" "r$i"
   fi
@@ -482,6 +499,7 @@ TABLE=$(
   [ -n "${V[s3_get2g]:-}" ] && row "2 GiB GET vs S3Proxy, MB/s" ours_get2g s3_get2g "—" ""
   row "1 MiB uploads/s, 8 conns, $B_WRK_DUR" ours_put1m_rps nginx_put1m_rps "≥ 0.5× nginx" "r >= 0.5"
   row "1 MiB uploads/s vs disk: durable 1 MiB files/s, 8 writers" ours_put1m_rps disk_small "—" ""
+  row "1 MiB upload: CPU ms per upload, whole stack with PostgreSQL (gateway $(cell ours_put1m_cpu_gw), nodes $(cell ours_put1m_cpu_nodes), PostgreSQL $(cell ours_put1m_cpu_pg))" ours_put1m_cpu nginx_put1m_cpu "—" ""
   row "1 MiB upload p50, ms" ours_put1m_p50 nginx_put1m_p50 "—" ""
   row "1 MiB upload p99, ms" ours_put1m_p99 nginx_put1m_p99 "—" ""
   row "1 MiB upload, median ms: begin → sealed (received, fsynced, recorded)" ours_put1m_store "" "—" ""
