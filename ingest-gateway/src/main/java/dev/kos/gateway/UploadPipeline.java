@@ -213,6 +213,15 @@ public final class UploadPipeline {
         return filled;
     }
 
+    /**
+     * The chunk as the placer sees it: its own position and limit over the same array. Not a
+     * read-only view: such a buffer hides its array, and protobuf then copies every frame of the
+     * put into a fresh array (JFR: a 1 MiB allocation and copy per frame).
+     */
+    static ByteBuffer placerView(ByteBuffer buffer) {
+        return buffer.duplicate();
+    }
+
     private static MessageDigest sha256() {
         try {
             return MessageDigest.getInstance("SHA-256");
@@ -239,7 +248,7 @@ public final class UploadPipeline {
             CompletableFuture<StoredChunk> result = new CompletableFuture<>();
             Thread t = Thread.ofVirtual().name("put-" + chunkId).start(() -> {
                 try {
-                    result.complete(placer.place(index, chunkId, buffer.asReadOnlyBuffer(), crc));
+                    result.complete(placer.place(index, chunkId, placerView(buffer), crc));
                 } catch (Throwable e) {
                     result.completeExceptionally(e);
                 }
