@@ -87,7 +87,7 @@ final class GatewayHarness implements AutoCloseable {
                 List.of(Readiness.postgres(db), Readiness.kafka(kafkaAdmin, Duration.ofSeconds(2)),
                         Readiness.outbox(events.relay(), config.completionWait()), Readiness.storageNodes(ring::get)));
         Gateway g = gateway;
-        server = WebServer.builder().host("127.0.0.1").port(0).routing(r -> Main.routing(r, g)).build().start();
+        server = Main.server("127.0.0.1", 0).routing(r -> Main.routing(r, g)).build().start();
         if (!server.isRunning()) {
             throw new IllegalStateException("gateway did not start");
         }

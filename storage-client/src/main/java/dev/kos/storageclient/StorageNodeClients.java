@@ -1,6 +1,7 @@
 package dev.kos.storageclient;
 
 import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.InternalNettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -42,8 +43,10 @@ public final class StorageNodeClients implements AutoCloseable {
 
     private ManagedChannel open(String address) {
         LOG.fine(() -> "opening channel to storage node " + address);
-        return NettyChannelBuilder.forTarget(address)
-                .usePlaintext()
+        NettyChannelBuilder builder = NettyChannelBuilder.forTarget(address);
+        // Plaintext whose HTTP/2 decoder composes socket reads (see ComposingPlaintext).
+        InternalNettyChannelBuilder.setProtocolNegotiatorFactory(builder, ComposingPlaintext.factory());
+        return builder
                 .maxInboundMessageSize(config.maxInboundMessageSize())
                 // Pings no more often than the gRPC server default allows (5 min), or the node
                 // answers with GOAWAY "too_many_pings"; deadlines catch dead nodes sooner.
