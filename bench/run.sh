@@ -53,6 +53,21 @@ LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 log() { echo "bench $(date -u +%H:%M:%S) load $(cut -d' ' -f1 /proc/loadavg) $*" | tee -a "$W/phases.log" >&2; }
 die() { log "FAILED: $*"; exit 1; }
 now() { date +%s.%N; }
+# The baselines' tools come from Debian's packages, installed here when missing (root and apt-get).
+missing=()
+for tool in curl wrk nginx jq awk ss; do
+  command -v "$tool" >/dev/null || missing+=("${tool/ss/iproute2}")
+done
+if [ "${#missing[@]}" -gt 0 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  log "installing ${missing[*]} from Debian's packages"
+  { apt-get install -y "${missing[@]}" || { apt-get update && apt-get install -y "${missing[@]}"; }; } \
+    > "$W/apt.log" 2>&1 || die "apt-get install ${missing[*]} failed: see $W/apt.log"
+  # Debian starts a freshly installed nginx as a service on :80; the harness runs its own, so
+  # it stops the one its install started (never an nginx that was there before).
+  if [[ " ${missing[*]} " == *" nginx "* ]] && command -v service >/dev/null; then
+    service nginx stop >/dev/null 2>&1 || true
+  fi
+fi
 for tool in curl wrk nginx jq awk ss; do
   command -v "$tool" >/dev/null || die "$tool is missing: apt-get install -y ${tool/ss/iproute2}"
 done
