@@ -5,6 +5,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.time.Instant;
 import java.util.EnumSet;
 import java.util.List;
@@ -37,7 +38,7 @@ public final class FileRepository {
             + "failure_reason, created_at, updated_at, sealed_at, completed_at, deleted_at, event_seq";
 
     /** {@link #COLUMNS} of the alias {@code f}, for joins (chunks have a size_bytes and a created_at too). */
-    private static final String FILE_COLUMNS_OF_F = java.util.Arrays.stream(COLUMNS.split(", "))
+    private static final String FILE_COLUMNS_OF_F = Arrays.stream(COLUMNS.split(", "))
             .map(col -> "f." + col).collect(Collectors.joining(", "));
 
     /**

@@ -33,10 +33,6 @@ final class Jdbc {
         return t == null ? null : t.toInstant();
     }
 
-    static Optional<Instant> optionalInstant(ResultSet rs, String column) throws SQLException {
-        return Optional.ofNullable(instant(rs, column));
-    }
-
     static void setInstant(PreparedStatement ps, int index, Instant instant) throws SQLException {
         ps.setObject(index, OffsetDateTime.ofInstant(instant, ZoneOffset.UTC));
     }
