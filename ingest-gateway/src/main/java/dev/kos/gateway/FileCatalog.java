@@ -161,9 +161,16 @@ public final class FileCatalog {
         return files.find(db, fileId);
     }
 
-    /** The file with its chunks and their copies, in one query (the metadata GET). */
+    /**
+     * The file with its chunks and their copies (the metadata GET, a download's lookup): a
+     * completed file from the cache when it has it, anything else in one query.
+     */
     public Optional<FileDetail> detail(UUID fileId) {
-        return files.findWithChunks(db, fileId);
+        return settled.cache().detail(fileId, () -> files.findWithChunks(db, fileId));
+    }
+
+    public FileCache.Stats cacheStats() {
+        return settled.cache().stats();
     }
 
     /** One chunk with its current locations, read afresh (a download whose copies moved asks again). */
@@ -198,6 +205,11 @@ public final class FileCatalog {
                 OutboxWriter.append(c, events.deleteRequested(fileId, DeleteRequested.newBuilder().build()));
             }
             return Optional.of(before);
+        }).map(before -> {
+            // Committed: this gateway's next read must not see the file as it was, even before
+            // PostgreSQL's notification of the change arrives.
+            settled.cache().changed(fileId);
+            return before;
         });
     }
 

@@ -205,9 +205,10 @@ public final class FilesService implements HttpService {
         }
     }
 
-    private FileRecord visibleFile(ServerRequest req) {
+    /** The file with its chunks, unless it does not exist or is deleted (404). */
+    private FileDetail visibleFile(ServerRequest req) {
         UUID id = FileIds.parse(req.path().pathParameters().get("id"));
-        return gateway.catalog().find(id).filter(f -> f.status().listedByDefault())
+        return gateway.catalog().detail(id).filter(d -> d.file().status().listedByDefault())
                 .orElseThrow(() -> ApiException.notFound("file_not_found", "no file " + id));
     }
 
@@ -220,7 +221,8 @@ public final class FilesService implements HttpService {
     }
 
     private void download(ServerRequest req, ServerResponse res) throws IOException {
-        FileRecord f = completed(visibleFile(req));
+        FileDetail detail = visibleFile(req);
+        FileRecord f = completed(detail.file());
         // A completed file is sealed: size and SHA-256 are present (the completion guard ensures it).
         long size = f.sizeBytes().orElseThrow();
         String etag = "\"" + f.sha256().orElseThrow() + "\"";
@@ -255,7 +257,7 @@ public final class FilesService implements HttpService {
             res.send();
             return;
         }
-        List<ReadableChunk> chunks = gateway.nodes().readable(gateway.catalog().chunks(f.fileId()));
+        List<ReadableChunk> chunks = gateway.nodes().readable(detail.chunks());
         try (OutputStream out = res.outputStream()) {
             gateway.streamer().write(chunks, f.chunkSize(), range.orElse(ByteRange.whole(size)), out, relocator(gateway));
         }
@@ -285,9 +287,7 @@ public final class FilesService implements HttpService {
     }
 
     private void metadata(ServerRequest req, ServerResponse res) {
-        UUID id = FileIds.parse(req.path().pathParameters().get("id"));
-        FileDetail d = gateway.catalog().detail(id).filter(f -> f.file().status().listedByDefault())
-                .orElseThrow(() -> ApiException.notFound("file_not_found", "no file " + id));
+        FileDetail d = visibleFile(req);
         sendJson(res, FileJson.detail(d.file(), d.chunks()));
     }
 

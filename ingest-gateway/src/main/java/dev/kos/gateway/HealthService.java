@@ -30,6 +30,13 @@ public final class HealthService implements HttpService {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("status", "up");
         body.put("gateway_id", gateway.config().gatewayId());
+        FileCache.Stats cache = gateway.catalog().cacheStats();
+        Map<String, Object> c = new LinkedHashMap<>();
+        c.put("serving", cache.serving());
+        c.put("files", cache.files());
+        c.put("hits", cache.hits());
+        c.put("misses", cache.misses());
+        body.put("metadata_cache", c);
         FilesService.sendJson(res, body);
     }
 

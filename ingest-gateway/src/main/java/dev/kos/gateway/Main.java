@@ -50,6 +50,10 @@ import org.apache.kafka.clients.admin.Admin;
  * <tr><td>gateway.completion-poll</td><td>250ms</td><td>while POST waits, how often it re-reads the file
  *     anyway; the placement service's commit notifies the gateway ({@code NOTIFY kos_file_settled}) at once,
  *     so this only bounds the extra wait when a notification is lost or the listening session is down</td></tr>
+ * <tr><td>gateway.metadata-cache</td><td>100000</td><td>metadata of completed files kept in memory, in
+ *     units of one file or one chunk copy (~150 bytes each); PostgreSQL notifies every change to them
+ *     ({@code NOTIFY kos_file_changed}), and nothing is served from memory while that session is down;
+ *     0 turns it off</td></tr>
  * <tr><td>gateway.session-ttl</td><td>24h</td><td>an upload session without progress expires after this</td></tr>
  * <tr><td>kafka.bootstrap</td><td>localhost:9092</td><td>Kafka brokers for the outbox relay and readiness</td></tr>
  * <tr><td>db.*</td><td>see {@link Database}</td><td>PostgreSQL</td></tr>
@@ -107,7 +111,9 @@ public final class Main {
         OutboxRelay relay = OutboxRelay.start(db, bootstrap, OutboxRelay.Options.fromSettings(settings));
         Admin admin = Readiness.kafkaAdmin(bootstrap);
         StorageNodeClients clients = new StorageNodeClients();
-        SettledListener settled = SettledListener.start(() -> DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password()));
+        FileCache cache = new FileCache(settings.longValue("gateway.metadata-cache", FileCache.DEFAULT_MAX_WEIGHT));
+        SettledListener settled = SettledListener.start(
+                () -> DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password()), cache);
         FileCatalog catalog = new FileCatalog(db, new Events("ingest-gateway"), config.gatewayId(), sessionTtl, settled,
                 completionPoll);
         Gateway gateway = gateway(config, catalog, nodeRepository, clients, registry::ring, List.of(

@@ -16,9 +16,11 @@ import org.postgresql.PGConnection;
 import org.postgresql.PGNotification;
 
 /**
- * Wakes uploads waiting for their file to settle (completed or failed by the placement service)
- * as soon as PostgreSQL delivers {@code NOTIFY kos_file_settled, '<file id>'}, which the
- * settling transaction sends at its commit.
+ * The gateway's listening session on PostgreSQL. It wakes uploads waiting for their file to
+ * settle (completed or failed by the placement service) as soon as PostgreSQL delivers
+ * {@code NOTIFY kos_file_settled, '<file id>'}, which the settling transaction sends at its
+ * commit; and it tells the {@link FileCache} of every change to a completed file
+ * ({@code NOTIFY kos_file_changed}), and when it stops or starts hearing them.
  *
  * <p>One dedicated session per gateway, outside the pool (a LISTEN belongs to its session, and
  * a pooled connection would hand it to random borrowers). The session reconnects when it
@@ -39,22 +41,35 @@ public final class SettledListener implements AutoCloseable {
     }
 
     private final ConnectionSource source;
+    private final FileCache cache;
     private final Map<UUID, Set<Waiter>> waiters = new ConcurrentHashMap<>();
     private final Thread thread;
     private final Object stop = new Object();
     private volatile boolean running = true;
     private volatile boolean listening;
 
-    private SettledListener(ConnectionSource source) {
+    private SettledListener(ConnectionSource source, FileCache cache) {
         this.source = source;
+        this.cache = cache;
         this.thread = new Thread(this::run, "kos-settled-listener");
         this.thread.setDaemon(true);
     }
 
+    /** With a metadata cache of the default size. */
     public static SettledListener start(ConnectionSource source) {
-        SettledListener l = new SettledListener(source);
+        return start(source, new FileCache(FileCache.DEFAULT_MAX_WEIGHT));
+    }
+
+    /** @param cache told of every change to a completed file; serves only while this session listens */
+    public static SettledListener start(ConnectionSource source, FileCache cache) {
+        SettledListener l = new SettledListener(source, cache);
         l.thread.start();
         return l;
+    }
+
+    /** The completed files' metadata this session keeps honest. */
+    public FileCache cache() {
+        return cache;
     }
 
     /**
@@ -85,8 +100,10 @@ public final class SettledListener implements AutoCloseable {
                 c.setAutoCommit(true);
                 try (Statement s = c.createStatement()) {
                     s.execute("LISTEN " + FileRepository.SETTLED_CHANNEL);
+                    s.execute("LISTEN " + FileRepository.CHANGED_CHANNEL);
                 }
                 listening = true;
+                cache.listening();
                 backoff = Duration.ofMillis(100);
                 LOG.info("listening for settled files on " + FileRepository.SETTLED_CHANNEL);
                 wakeAll(); // whatever settled while nobody listened: let every waiter re-read now
@@ -95,7 +112,11 @@ public final class SettledListener implements AutoCloseable {
                     PGNotification[] batch = pg.getNotifications(RECEIVE_MILLIS);
                     if (batch != null) {
                         for (PGNotification n : batch) {
-                            wake(n.getParameter());
+                            if (n.getName().equals(FileRepository.CHANGED_CHANNEL)) {
+                                changed(n.getParameter());
+                            } else {
+                                wake(n.getParameter());
+                            }
                         }
                     }
                 }
@@ -107,9 +128,21 @@ public final class SettledListener implements AutoCloseable {
                         + " reconnecting in " + backoff.toMillis() + " ms");
             } finally {
                 listening = false;
+                cache.deaf();
             }
             pause(backoff);
             backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
+        }
+    }
+
+    private void changed(String payload) {
+        try {
+            cache.changed(UUID.fromString(payload));
+        } catch (IllegalArgumentException e) {
+            LOG.warning(() -> "a " + FileRepository.CHANGED_CHANNEL + " notification that is not a file id: " + payload
+                    + "; dropping the whole metadata cache");
+            cache.deaf();
+            cache.listening();
         }
     }
 
@@ -154,6 +187,7 @@ public final class SettledListener implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        cache.deaf();
         wakeAll();
     }
 

@@ -33,6 +33,12 @@ public final class FileRepository {
      */
     public static final String SETTLED_CHANNEL = "kos_file_settled";
 
+    /**
+     * The channel that carries a completed file's id when the file or a copy of one of its chunks
+     * changes (migration V3's triggers send it at commit): caches of completed files listen on it.
+     */
+    public static final String CHANGED_CHANNEL = "kos_file_changed";
+
     /** In this order: {@link #read(ResultSet, int)} reads them by position. */
     static final String COLUMNS = "file_id, name, content_type, size_bytes, sha256, status, owner, chunk_size, chunk_count, "
             + "failure_reason, created_at, updated_at, sealed_at, completed_at, deleted_at, event_seq";

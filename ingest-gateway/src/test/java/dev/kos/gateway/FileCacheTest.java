@@ -1,0 +1,138 @@
+package dev.kos.gateway;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kos.metadata.ChunkLocation;
+import dev.kos.metadata.ChunkRecord;
+import dev.kos.metadata.FileDetail;
+import dev.kos.metadata.FileRecord;
+import dev.kos.metadata.FileStatus;
+import dev.kos.metadata.LocationState;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.Test;
+
+/** The cache's rules alone, with loaders standing in for PostgreSQL (FileCacheNotificationTest runs it for real). */
+class FileCacheTest {
+    private final FileCache cache = new FileCache(1_000);
+    private final AtomicInteger loads = new AtomicInteger();
+
+    @Test
+    void servesNothingFromMemoryUntilTheListeningSessionIsUp() {
+        UUID id = UUID.randomUUID();
+        cache.detail(id, loader(detail(id, FileStatus.COMPLETED, 1)));
+        cache.detail(id, loader(detail(id, FileStatus.COMPLETED, 1)));
+        assertEquals(2, loads.get(), "no session, no caching");
+        assertFalse(cache.stats().serving());
+
+        cache.listening();
+        cache.detail(id, loader(detail(id, FileStatus.COMPLETED, 1)));
+        cache.detail(id, loader(detail(id, FileStatus.COMPLETED, 1)));
+        assertEquals(3, loads.get(), "the second read came from memory");
+        assertEquals(1, cache.stats().hits());
+
+        cache.deaf();
+        cache.detail(id, loader(detail(id, FileStatus.COMPLETED, 1)));
+        assertEquals(4, loads.get(), "a lost session drops what was kept");
+        assertEquals(0, cache.stats().files());
+    }
+
+    @Test
+    void keepsOnlyCompletedFiles() {
+        cache.listening();
+        for (FileStatus s : FileStatus.values()) {
+            UUID id = UUID.randomUUID();
+            cache.detail(id, loader(detail(id, s, 1)));
+            cache.detail(id, loader(detail(id, s, 1)));
+        }
+        assertEquals(FileStatus.values().length * 2 - 1, loads.get(), "only the completed file was served from memory");
+        UUID missing = UUID.randomUUID();
+        assertTrue(cache.detail(missing, Optional::empty).isEmpty());
+        assertTrue(cache.detail(missing, Optional::empty).isEmpty(), "absence is never cached");
+    }
+
+    @Test
+    void aChangeDropsTheFile() {
+        cache.listening();
+        UUID id = UUID.randomUUID();
+        cache.detail(id, loader(detail(id, FileStatus.COMPLETED, 1)));
+        cache.changed(id);
+        FileDetail after = cache.detail(id, loader(detail(id, FileStatus.DELETING, 1))).orElseThrow();
+        assertEquals(FileStatus.DELETING, after.file().status());
+        assertEquals(2, loads.get());
+    }
+
+    @Test
+    void aLoadOvertakenByAChangeDoesNotKeepWhatItRead() {
+        cache.listening();
+        UUID id = UUID.randomUUID();
+        // The change is heard while the loader's query is out: what it read may predate the change.
+        FileDetail stale = cache.detail(id, () -> {
+            loads.incrementAndGet();
+            cache.changed(id);
+            return Optional.of(detail(id, FileStatus.COMPLETED, 1));
+        }).orElseThrow();
+        assertEquals(FileStatus.COMPLETED, stale.file().status(), "the caller still gets its read");
+        FileDetail fresh = cache.detail(id, loader(detail(id, FileStatus.DELETING, 1))).orElseThrow();
+        assertEquals(FileStatus.DELETING, fresh.file().status(), "the overtaken read was not kept");
+
+        UUID other = UUID.randomUUID();
+        cache.detail(other, () -> {
+            loads.incrementAndGet();
+            cache.deaf();
+            cache.listening();
+            return Optional.of(detail(other, FileStatus.COMPLETED, 1));
+        });
+        assertEquals(0, cache.stats().files(), "a session lost and regained during the read: not kept either");
+    }
+
+    @Test
+    void memoryIsBoundedByChunkCopiesNotFiles() {
+        cache.listening();
+        for (int i = 0; i < 50; i++) {
+            UUID id = UUID.randomUUID();
+            cache.detail(id, loader(detail(id, FileStatus.COMPLETED, 99))); // weight 1 + 99 copies
+        }
+        cache.cleanUp();
+        assertTrue(cache.stats().files() <= 10, "at most 1000 units of 100 each, had " + cache.stats().files());
+        assertTrue(cache.stats().files() >= 1, "but it does keep files that fit");
+    }
+
+    @Test
+    void aCacheOfWeightZeroIsOff() {
+        FileCache off = new FileCache(0);
+        off.listening();
+        UUID id = UUID.randomUUID();
+        off.detail(id, loader(detail(id, FileStatus.COMPLETED, 1)));
+        off.detail(id, loader(detail(id, FileStatus.COMPLETED, 1)));
+        assertEquals(2, loads.get());
+        assertFalse(off.stats().serving());
+    }
+
+    private Supplier<Optional<FileDetail>> loader(FileDetail d) {
+        return () -> {
+            loads.incrementAndGet();
+            return Optional.of(d);
+        };
+    }
+
+    private static FileDetail detail(UUID id, FileStatus status, int chunks) {
+        Instant now = Instant.now();
+        FileRecord f = new FileRecord(id, "f.bin", "application/octet-stream", Optional.of(1L << 20),
+                Optional.of("0".repeat(64)), status, Optional.empty(), 1 << 20, Optional.of(chunks), Optional.empty(),
+                now, now, Optional.of(now), Optional.of(now), Optional.empty(), 0);
+        List<ChunkRecord> list = new ArrayList<>();
+        for (int i = 0; i < chunks; i++) {
+            list.add(new ChunkRecord(id, i, id + "-" + i, 1 << 20, 0,
+                    List.of(new ChunkLocation("n" + i % 6, LocationState.STORED))));
+        }
+        return new FileDetail(f, list);
+    }
+}
