@@ -34,7 +34,7 @@ public final class FileCache {
     /** About 150 bytes per unit (a chunk record with its id and copies): ~15 MiB at the default. */
     public static final long DEFAULT_MAX_WEIGHT = 100_000;
 
-    private final Cache<UUID, FileDetail> files;
+    private final Cache<UUID, KnownFile> files;
     private final boolean enabled;
     private final AtomicLong epoch = new AtomicLong();
     private final LongAdder hits = new LongAdder();
@@ -49,7 +49,7 @@ public final class FileCache {
         this.enabled = maxWeight > 0;
         this.files = Caffeine.newBuilder()
                 .maximumWeight(maxWeight)
-                .weigher((UUID id, FileDetail d) -> weight(d))
+                .weigher((UUID id, KnownFile f) -> weight(f.detail()))
                 .executor(Runnable::run) // evict on the caller's thread: no pool threads for upkeep
                 .build();
     }
@@ -66,19 +66,19 @@ public final class FileCache {
      * The file with its chunks: from the cache when it holds the file, else from {@code load}
      * (kept when the file is completed and nothing changed meanwhile).
      */
-    public Optional<FileDetail> detail(UUID fileId, Supplier<Optional<FileDetail>> load) {
+    public Optional<KnownFile> detail(UUID fileId, Supplier<Optional<FileDetail>> load) {
         if (!serving()) {
-            return load.get();
+            return load.get().map(KnownFile::new);
         }
-        FileDetail hit = files.getIfPresent(fileId);
+        KnownFile hit = files.getIfPresent(fileId);
         if (hit != null) {
             hits.increment();
             return Optional.of(hit);
         }
         misses.increment();
         long before = epoch.get();
-        Optional<FileDetail> loaded = load.get();
-        if (loaded.isPresent() && loaded.get().file().status() == FileStatus.COMPLETED) {
+        Optional<KnownFile> loaded = load.get().map(KnownFile::new);
+        if (loaded.isPresent() && loaded.get().detail().file().status() == FileStatus.COMPLETED) {
             files.put(fileId, loaded.get());
             if (epoch.get() != before || !listening) {
                 files.invalidate(fileId); // a change (or a lost session) overtook the read: do not keep it

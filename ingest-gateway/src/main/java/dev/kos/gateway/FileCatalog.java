@@ -165,7 +165,7 @@ public final class FileCatalog {
      * The file with its chunks and their copies (the metadata GET, a download's lookup): a
      * completed file from the cache when it has it, anything else in one query.
      */
-    public Optional<FileDetail> detail(UUID fileId) {
+    public Optional<KnownFile> detail(UUID fileId) {
         return settled.cache().detail(fileId, () -> files.findWithChunks(db, fileId));
     }
 

@@ -206,9 +206,9 @@ public final class FilesService implements HttpService {
     }
 
     /** The file with its chunks, unless it does not exist or is deleted (404). */
-    private FileDetail visibleFile(ServerRequest req) {
+    private KnownFile visibleFile(ServerRequest req) {
         UUID id = FileIds.parse(req.path().pathParameters().get("id"));
-        return gateway.catalog().detail(id).filter(d -> d.file().status().listedByDefault())
+        return gateway.catalog().detail(id).filter(k -> k.detail().file().status().listedByDefault())
                 .orElseThrow(() -> ApiException.notFound("file_not_found", "no file " + id));
     }
 
@@ -221,7 +221,7 @@ public final class FilesService implements HttpService {
     }
 
     private void download(ServerRequest req, ServerResponse res) throws IOException {
-        FileDetail detail = visibleFile(req);
+        FileDetail detail = visibleFile(req).detail();
         FileRecord f = completed(detail.file());
         // A completed file is sealed: size and SHA-256 are present (the completion guard ensures it).
         long size = f.sizeBytes().orElseThrow();
@@ -287,8 +287,10 @@ public final class FilesService implements HttpService {
     }
 
     private void metadata(ServerRequest req, ServerResponse res) {
-        FileDetail d = visibleFile(req);
-        sendJson(res, FileJson.detail(d.file(), d.chunks()));
+        byte[] body = visibleFile(req).json(d -> Json.write(FileJson.detail(d.file(), d.chunks()))
+                .getBytes(StandardCharsets.UTF_8));
+        res.header(HeaderNames.CONTENT_TYPE, "application/json");
+        res.send(body);
     }
 
     private void list(ServerRequest req, ServerResponse res) {

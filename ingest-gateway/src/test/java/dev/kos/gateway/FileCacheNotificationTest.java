@@ -146,7 +146,7 @@ class FileCacheNotificationTest {
     }
 
     private static FileDetail detail(UUID id) {
-        return catalog.detail(id).orElseThrow();
+        return catalog.detail(id).orElseThrow().detail();
     }
 
     private static List<String> nodesOf(FileDetail d) {

@@ -64,7 +64,7 @@ class FileCacheTest {
         UUID id = UUID.randomUUID();
         cache.detail(id, loader(detail(id, FileStatus.COMPLETED, 1)));
         cache.changed(id);
-        FileDetail after = cache.detail(id, loader(detail(id, FileStatus.DELETING, 1))).orElseThrow();
+        FileDetail after = cache.detail(id, loader(detail(id, FileStatus.DELETING, 1))).orElseThrow().detail();
         assertEquals(FileStatus.DELETING, after.file().status());
         assertEquals(2, loads.get());
     }
@@ -78,9 +78,9 @@ class FileCacheTest {
             loads.incrementAndGet();
             cache.changed(id);
             return Optional.of(detail(id, FileStatus.COMPLETED, 1));
-        }).orElseThrow();
+        }).orElseThrow().detail();
         assertEquals(FileStatus.COMPLETED, stale.file().status(), "the caller still gets its read");
-        FileDetail fresh = cache.detail(id, loader(detail(id, FileStatus.DELETING, 1))).orElseThrow();
+        FileDetail fresh = cache.detail(id, loader(detail(id, FileStatus.DELETING, 1))).orElseThrow().detail();
         assertEquals(FileStatus.DELETING, fresh.file().status(), "the overtaken read was not kept");
 
         UUID other = UUID.randomUUID();
@@ -103,6 +103,28 @@ class FileCacheTest {
         cache.cleanUp();
         assertTrue(cache.stats().files() <= 10, "at most 1000 units of 100 each, had " + cache.stats().files());
         assertTrue(cache.stats().files() >= 1, "but it does keep files that fit");
+    }
+
+    @Test
+    void aCachedFileRendersItsJsonOnce() {
+        cache.listening();
+        UUID id = UUID.randomUUID();
+        AtomicInteger renders = new AtomicInteger();
+        for (int i = 0; i < 3; i++) {
+            byte[] json = cache.detail(id, loader(detail(id, FileStatus.COMPLETED, 1))).orElseThrow()
+                    .json(d -> {
+                        renders.incrementAndGet();
+                        return d.file().fileId().toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                    });
+            assertEquals(id.toString(), new String(json, java.nio.charset.StandardCharsets.UTF_8));
+        }
+        assertEquals(1, renders.get());
+        cache.changed(id);
+        cache.detail(id, loader(detail(id, FileStatus.COMPLETED, 1))).orElseThrow().json(d -> {
+            renders.incrementAndGet();
+            return new byte[0];
+        });
+        assertEquals(2, renders.get(), "a changed file is rendered afresh");
     }
 
     @Test
