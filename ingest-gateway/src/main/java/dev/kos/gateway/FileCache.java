@@ -1,57 +1,49 @@
 package dev.kos.gateway;
 
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.kos.metadata.FileDetail;
+import dev.kos.metadata.FileQuery;
 import dev.kos.metadata.FileStatus;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
 
 /**
- * The metadata of completed files (file row, chunks, copies), kept so that a metadata GET or a
- * download's lookup does not cost a PostgreSQL query each time. Only completed files are kept:
- * they change rarely (a rebalanced copy, a delete), and every such change is announced by
- * PostgreSQL itself ({@code NOTIFY kos_file_changed}, sent by migration V3's triggers at commit),
- * which the gateway's listening session passes to {@link #changed}.
+ * What the gateway keeps of PostgreSQL's file metadata in memory, so that a metadata GET, a
+ * download's lookup or a list page does not cost a query each time:
+ * <ul>
+ *   <li>completed files (file row, chunks, copies; {@link KnownFile}). They change rarely (a
+ *       rebalanced copy, a delete), and each change is announced with the file's id on
+ *       {@code kos_file_changed}. Files in any other state are read afresh every time.</li>
+ *   <li>rendered list pages, by query. Any change to what a list shows (a file added,
+ *       progressing, completed, deleted) is announced on {@code kos_files_listed} and drops them
+ *       all: under a steady stream of uploads they are rebuilt often, when nothing changes they
+ *       are served from memory.</li>
+ * </ul>
+ * Migration V3's triggers send both notifications at commit, whoever writes (gateway,
+ * placement's rebalancer, the cleanup worker, an operator in psql); the gateway's listening
+ * session ({@link SettledListener}) passes them here. Nothing is served from memory while that
+ * session is down (see {@link NotifiedCache}).
  *
- * <p>The cache serves only while that session listens: while it is down a change could go
- * unheard, so every lookup goes to PostgreSQL and nothing is kept. Staleness is bounded by the
- * notification's delivery (milliseconds after the commit), the same window a query racing
- * with that commit would have; the gateway's own deletes drop their entry at once.
- *
- * <p>A load that raced with a change must not leave the old version behind: every change
- * moves {@link #epoch}, and a loader that sees it moved between its read and its insert takes
- * its entry out again. Whichever runs last, the change's removal or the loader's check, the
- * stale entry goes.
- *
- * <p>Memory is bounded by weight: one unit per file and per chunk copy, so a 10 GiB file of 640
- * chunks weighs as much as 640 one-chunk files.
+ * <p>Memory is bounded by weight: files by one unit per file and per chunk copy (a 10 GiB file
+ * of 640 chunks weighs as much as 640 one-chunk files), pages by their bytes.
  */
 public final class FileCache {
     /** About 150 bytes per unit (a chunk record with its id and copies): ~15 MiB at the default. */
     public static final long DEFAULT_MAX_WEIGHT = 100_000;
+    /** List pages, in bytes of JSON: a full page of 100 files is ~64 KiB. */
+    public static final long DEFAULT_PAGE_BYTES = 8L << 20;
 
-    private final Cache<UUID, KnownFile> files;
-    private final boolean enabled;
-    private final AtomicLong epoch = new AtomicLong();
-    private final LongAdder hits = new LongAdder();
-    private final LongAdder misses = new LongAdder();
-    private volatile boolean listening;
+    private final NotifiedCache<UUID, KnownFile> files;
+    private final NotifiedCache<FileQuery, byte[]> pages;
 
-    /** @param maxWeight units (a file, or one copy of one chunk) kept at most; 0 turns the cache off */
+    /** @param maxWeight units (a file, or one copy of one chunk) kept at most; 0 turns both caches off */
     public FileCache(long maxWeight) {
-        if (maxWeight < 0) {
-            throw new IllegalArgumentException("the metadata cache's weight must be >= 0, was " + maxWeight);
-        }
-        this.enabled = maxWeight > 0;
-        this.files = Caffeine.newBuilder()
-                .maximumWeight(maxWeight)
-                .weigher((UUID id, KnownFile f) -> weight(f.detail()))
-                .executor(Runnable::run) // evict on the caller's thread: no pool threads for upkeep
-                .build();
+        this(maxWeight, maxWeight == 0 ? 0 : DEFAULT_PAGE_BYTES);
+    }
+
+    public FileCache(long maxWeight, long pageBytes) {
+        this.files = new NotifiedCache<>(maxWeight, (UUID id, KnownFile f) -> weight(f.detail()));
+        this.pages = new NotifiedCache<>(pageBytes, (FileQuery q, byte[] page) -> page.length);
     }
 
     static int weight(FileDetail d) {
@@ -63,64 +55,54 @@ public final class FileCache {
     }
 
     /**
-     * The file with its chunks: from the cache when it holds the file, else from {@code load}
-     * (kept when the file is completed and nothing changed meanwhile).
+     * The file with its chunks: from memory when kept, else from {@code load} (kept when the
+     * file is completed and nothing changed meanwhile).
      */
     public Optional<KnownFile> detail(UUID fileId, Supplier<Optional<FileDetail>> load) {
-        if (!serving()) {
-            return load.get().map(KnownFile::new);
-        }
-        KnownFile hit = files.getIfPresent(fileId);
-        if (hit != null) {
-            hits.increment();
-            return Optional.of(hit);
-        }
-        misses.increment();
-        long before = epoch.get();
-        Optional<KnownFile> loaded = load.get().map(KnownFile::new);
-        if (loaded.isPresent() && loaded.get().detail().file().status() == FileStatus.COMPLETED) {
-            files.put(fileId, loaded.get());
-            if (epoch.get() != before || !listening) {
-                files.invalidate(fileId); // a change (or a lost session) overtook the read: do not keep it
-            }
-        }
-        return loaded;
+        return files.get(fileId, () -> load.get().map(KnownFile::new),
+                f -> f.detail().file().status() == FileStatus.COMPLETED);
     }
 
-    /** The file changed (notification, or this gateway's own commit): drop it. */
+    /** A rendered list page: from memory when kept, else {@code render}'s (kept unless something changed meanwhile). */
+    public byte[] page(FileQuery query, Supplier<byte[]> render) {
+        return pages.get(query, () -> Optional.of(render.get()), p -> true).orElseThrow();
+    }
+
+    /** The file changed (a notification, or this gateway's own commit): drop it. */
     public void changed(UUID fileId) {
-        epoch.incrementAndGet();
-        files.invalidate(fileId);
+        files.changed(fileId);
+    }
+
+    /** Something a list shows changed: drop every page. */
+    public void listingChanged() {
+        pages.changedAll();
     }
 
     /** The listening session is up: from now on every change is heard. What came before is unknown. */
     public void listening() {
-        epoch.incrementAndGet();
-        files.invalidateAll();
-        listening = true;
+        files.listening();
+        pages.listening();
     }
 
     /** The listening session is gone: changes may go unheard, so serve nothing from memory. */
     public void deaf() {
-        listening = false;
-        epoch.incrementAndGet();
-        files.invalidateAll();
+        files.deaf();
+        pages.deaf();
     }
 
-    boolean serving() {
-        return enabled && listening;
-    }
-
-    /** Runs pending evictions now (Caffeine evicts lazily): tests check the bound with it. */
+    /** Runs pending evictions now: tests check the bounds with it. */
     void cleanUp() {
         files.cleanUp();
+        pages.cleanUp();
     }
 
     /** For /health and tests. */
     public Stats stats() {
-        return new Stats(serving(), files.estimatedSize(), hits.sum(), misses.sum());
+        return new Stats(files.serving(), files.size(), files.hits(), files.misses(), pages.size(), pages.hits(),
+                pages.misses());
     }
 
-    public record Stats(boolean serving, long files, long hits, long misses) {
+    public record Stats(boolean serving, long files, long hits, long misses, long pages, long pageHits,
+                        long pageMisses) {
     }
 }

@@ -81,6 +81,15 @@ public final class FileCatalog {
                     .setChunkSize(f.chunkSize()).build()));
             return null;
         });
+        listingChanged();
+    }
+
+    /**
+     * After this gateway's own commit that lists show: its next list reflects it even before
+     * PostgreSQL's notification arrives.
+     */
+    private void listingChanged() {
+        settled.cache().listingChanged();
     }
 
     /** Records a durable chunk and moves the session's expiry forward. */
@@ -89,6 +98,7 @@ public final class FileCatalog {
             recordChunk(c, fileId, chunk, bytesReceived);
             return null;
         });
+        listingChanged(); // the first chunk moves the file to uploading
     }
 
     private void recordChunk(Connection c, UUID fileId, StoredChunk chunk, long bytesReceived) throws SQLException {
@@ -130,6 +140,7 @@ public final class FileCatalog {
                     .setSize(result.size()).setSha256(result.sha256()).setChunkCount(result.chunks().size()).build()));
             return null;
         });
+        listingChanged();
     }
 
     /** The upload ended without a file: nothing of it may become readable. */
@@ -143,6 +154,7 @@ public final class FileCatalog {
             }
             return null;
         });
+        listingChanged();
     }
 
     static AbortReason abortReason(String reason) {
@@ -187,6 +199,11 @@ public final class FileCatalog {
         return files.list(db, query);
     }
 
+    /** A list page rendered by {@code render}: from memory while nothing listed changed, else from one query. */
+    public byte[] listPage(FileQuery query, java.util.function.Function<Page<FileRecord>, byte[]> render) {
+        return settled.cache().page(query, () -> render.apply(list(query)));
+    }
+
     /**
      * Marks a completed, failed or expired file deleting and requests removal of its chunks.
      * Returns the status it had, or empty when there is no such (visible) file.
@@ -209,6 +226,7 @@ public final class FileCatalog {
             // Committed: this gateway's next read must not see the file as it was, even before
             // PostgreSQL's notification of the change arrives.
             settled.cache().changed(fileId);
+            listingChanged();
             return before;
         });
     }

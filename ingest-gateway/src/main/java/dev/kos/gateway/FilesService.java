@@ -306,7 +306,13 @@ public final class FilesService implements HttpService {
             case "-created_at" -> SortOrder.DESC;
             default -> throw ApiException.badRequest("bad_sort", "sort must be created_at or -created_at");
         };
-        Page<FileRecord> result = gateway.catalog().list(new FileQuery(status, order, page, perPage));
+        byte[] body = gateway.catalog().listPage(new FileQuery(status, order, page, perPage),
+                result -> listJson(result, page, perPage, status, sort));
+        res.header(HeaderNames.CONTENT_TYPE, "application/json");
+        res.send(body);
+    }
+
+    private static byte[] listJson(Page<FileRecord> result, int page, int perPage, Optional<FileStatus> status, String sort) {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("files", result.items().stream().map(FileJson::summary).toList());
         body.put("page", page);
@@ -317,8 +323,7 @@ public final class FilesService implements HttpService {
         links.put("next", result.hasNext() ? listLink(page + 1, perPage, status, sort) : null);
         links.put("prev", page > 1 ? listLink(page - 1, perPage, status, sort) : null);
         body.put("links", links);
-        res.header(HeaderNames.CONTENT_TYPE, "application/json");
-        res.send(Json.write(body, 512 + result.items().size() * FileJson.SUMMARY_CHARS));
+        return Json.write(body, 512 + result.items().size() * FileJson.SUMMARY_CHARS).getBytes(StandardCharsets.UTF_8);
     }
 
     private static String listLink(int page, int perPage, Optional<FileStatus> status, String sort) {

@@ -20,7 +20,8 @@ import org.postgresql.PGNotification;
  * settle (completed or failed by the placement service) as soon as PostgreSQL delivers
  * {@code NOTIFY kos_file_settled, '<file id>'}, which the settling transaction sends at its
  * commit; and it tells the {@link FileCache} of every change to a completed file
- * ({@code NOTIFY kos_file_changed}), and when it stops or starts hearing them.
+ * ({@code NOTIFY kos_file_changed}) and to what lists show ({@code kos_files_listed}), and when it
+ * stops or starts hearing them.
  *
  * <p>One dedicated session per gateway, outside the pool (a LISTEN belongs to its session, and
  * a pooled connection would hand it to random borrowers). The session reconnects when it
@@ -101,6 +102,7 @@ public final class SettledListener implements AutoCloseable {
                 try (Statement s = c.createStatement()) {
                     s.execute("LISTEN " + FileRepository.SETTLED_CHANNEL);
                     s.execute("LISTEN " + FileRepository.CHANGED_CHANNEL);
+                    s.execute("LISTEN " + FileRepository.LISTED_CHANNEL);
                 }
                 listening = true;
                 cache.listening();
@@ -114,6 +116,8 @@ public final class SettledListener implements AutoCloseable {
                         for (PGNotification n : batch) {
                             if (n.getName().equals(FileRepository.CHANGED_CHANNEL)) {
                                 changed(n.getParameter());
+                            } else if (n.getName().equals(FileRepository.LISTED_CHANNEL)) {
+                                cache.listingChanged();
                             } else {
                                 wake(n.getParameter());
                             }

@@ -9,7 +9,9 @@ import dev.kos.metadata.ChunkRepository;
 import dev.kos.metadata.Database;
 import dev.kos.metadata.FileDetail;
 import dev.kos.metadata.FileRepository;
+import dev.kos.metadata.FileQuery;
 import dev.kos.metadata.FileStatus;
+import dev.kos.metadata.SortOrder;
 import dev.kos.metadata.LocationState;
 import dev.kos.metadata.NewFile;
 import java.sql.DriverManager;
@@ -110,6 +112,52 @@ class FileCacheNotificationTest {
         detail(uploading);
         detail(uploading);
         assertEquals(misses + 2, listener.cache().stats().misses(), "an upload in progress is read afresh each time");
+    }
+
+    @Test
+    void listPagesAreServedFromMemoryUntilSomethingListedChanges() {
+        FileQuery newest = new FileQuery(Optional.empty(), SortOrder.DESC, 1, 5);
+        java.util.concurrent.atomic.AtomicInteger renders = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.function.Supplier<String> list = () -> new String(catalog.listPage(newest, page -> {
+            renders.incrementAndGet();
+            return page.items().stream().map(f -> f.fileId() + ":" + f.status().dbValue())
+                    .collect(java.util.stream.Collectors.joining(",")).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        }), java.nio.charset.StandardCharsets.UTF_8);
+        UUID id = completedFile("n2");
+        assertTrue(GatewayHarness.await(HEARD, () -> list.get().startsWith(id + ":completed")), "the new file is listed");
+        int before = renders.get();
+        assertEquals(list.get(), list.get());
+        assertEquals(before, renders.get(), "unchanged: served from memory");
+
+        db.inTransaction(c -> files.markDeleting(c, id)); // as another gateway would
+        assertTrue(GatewayHarness.await(HEARD, () -> !list.get().contains(id.toString())), "a delete elsewhere is heard");
+
+        // Bumping a file's event sequence (every outbox event does) shows nowhere: no notification.
+        UUID other = completedFile("n1");
+        heardEverythingCommittedSoFar();
+        assertTrue(list.get().startsWith(other + ":completed"));
+        int settled = renders.get();
+        db.inTransaction(c -> files.nextEventSequence(c, other));
+        heardEverythingCommittedSoFar();
+        list.get();
+        assertEquals(settled, renders.get(), "an event sequence bump alone must not drop the pages");
+    }
+
+    /**
+     * Commits a notification of its own and waits for it: notifications of one session arrive
+     * in commit order, so every one committed before it has been handled by then.
+     */
+    private void heardEverythingCommittedSoFar() {
+        UUID marker = UUID.randomUUID();
+        try (SettledListener.Waiter w = listener.watch(marker)) {
+            db.inTransaction(c -> {
+                files.notifySettled(c, marker);
+                return null;
+            });
+            assertTrue(w.await(HEARD), "the marker notification arrived");
+        } catch (InterruptedException e) {
+            throw new AssertionError(e);
+        }
     }
 
     @Test

@@ -39,6 +39,12 @@ public final class FileRepository {
      */
     public static final String CHANGED_CHANNEL = "kos_file_changed";
 
+    /**
+     * The channel told (empty payload) when anything a file list shows changes: a file added,
+     * removed, or one of its listed columns updated (migration V3's triggers, at commit).
+     */
+    public static final String LISTED_CHANNEL = "kos_files_listed";
+
     /** In this order: {@link #read(ResultSet, int)} reads them by position. */
     static final String COLUMNS = "file_id, name, content_type, size_bytes, sha256, status, owner, chunk_size, chunk_count, "
             + "failure_reason, created_at, updated_at, sealed_at, completed_at, deleted_at, event_seq";
