@@ -88,6 +88,14 @@ class GatewayApiTest {
         return http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
     }
 
+    /** A counter of /health's metadata_cache object. */
+    static long healthCount(String field) throws Exception {
+        String json = new String(get("/health").body(), StandardCharsets.UTF_8);
+        Matcher m = Pattern.compile("\"metadata_cache\":\\{[^}]*\"" + field + "\":(\\d+)").matcher(json);
+        assertTrue(m.find(), json);
+        return Long.parseLong(m.group(1));
+    }
+
     static void assertError(HttpResponse<String> r, int status, String code) {
         assertEquals(status, r.statusCode(), r.body());
         assertEquals("application/json", r.headers().firstValue("Content-Type").orElse(""));
@@ -352,6 +360,23 @@ class GatewayApiTest {
         assertTrue(json.contains("\"id\":\"" + b + "\""), json);
         assertTrue(json.contains("\"next\":\"/files?page=2&per_page=1&status=completed&sort=-created_at\""), json);
         assertTrue(json.contains("\"prev\":null"), json);
+
+        // Kept in memory before the delete (metadata, the download's lookup, the list page), and
+        // still hidden at once by it below.
+        Poll.until(Duration.ofSeconds(30), () -> {
+            try {
+                return new String(get("/health").body(), StandardCharsets.UTF_8).contains("\"serving\":true");
+            } catch (Exception e) {
+                return false;
+            }
+        }, "the metadata cache serving (its listening session up)");
+        long hitsBefore = healthCount("hits");
+        for (int i = 0; i < 3; i++) {
+            assertEquals(200, get("/files/" + a + "/metadata").statusCode());
+        }
+        assertEquals(200, get("/files/" + a).statusCode());
+        assertTrue(healthCount("hits") >= hitsBefore + 2, "repeated reads of a completed file came from memory");
+        assertTrue(new String(get("/files?per_page=100").body(), StandardCharsets.UTF_8).contains(a.toString()));
 
         HttpResponse<String> del = http.send(HttpRequest.newBuilder(h.uri("/files/" + a)).DELETE().build(),
                 HttpResponse.BodyHandlers.ofString());
