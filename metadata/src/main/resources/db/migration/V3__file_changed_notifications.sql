@@ -8,16 +8,6 @@
 -- notification is delivered at commit, never on rollback, and repeats within one transaction
 -- fold into one.
 
--- What a list or a metadata GET shows of a file. Bumping event_seq alone (every outbox event
--- does) changes none of it, so it notifies nobody.
-CREATE FUNCTION kos_file_shown_columns_differ(o files, n files) RETURNS boolean LANGUAGE sql IMMUTABLE AS $$
-    SELECT (o.name, o.content_type, o.size_bytes, o.sha256, o.status, o.chunk_size, o.chunk_count,
-            o.failure_reason, o.created_at, o.updated_at, o.completed_at)
-           IS DISTINCT FROM
-           (n.name, n.content_type, n.size_bytes, n.sha256, n.status, n.chunk_size, n.chunk_count,
-            n.failure_reason, n.created_at, n.updated_at, n.completed_at)
-$$;
-
 CREATE FUNCTION kos_notify_file_changed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP <> 'INSERT' AND OLD.status = 'completed' THEN
@@ -33,9 +23,24 @@ CREATE TRIGGER files_added_or_removed
     FOR EACH ROW
     EXECUTE FUNCTION kos_notify_file_changed();
 
+-- Only when a column a list or a metadata GET shows changed: bumping event_seq alone (every
+-- outbox event does, several times per upload) notifies nobody. The test is written out here,
+-- not in a helper function: a SQL function taking the two rows cost ~0.4 ms per UPDATE (measured:
+-- 5000 event_seq bumps 3.3 s with it, 1.5 s with this, 1.3 s with no trigger), ~3 ms per upload.
 CREATE TRIGGER files_shown_columns_changed
     AFTER UPDATE ON files
-    FOR EACH ROW WHEN (kos_file_shown_columns_differ(OLD, NEW))
+    FOR EACH ROW WHEN (
+           OLD.status         IS DISTINCT FROM NEW.status
+        OR OLD.name           IS DISTINCT FROM NEW.name
+        OR OLD.content_type   IS DISTINCT FROM NEW.content_type
+        OR OLD.size_bytes     IS DISTINCT FROM NEW.size_bytes
+        OR OLD.sha256         IS DISTINCT FROM NEW.sha256
+        OR OLD.chunk_size     IS DISTINCT FROM NEW.chunk_size
+        OR OLD.chunk_count    IS DISTINCT FROM NEW.chunk_count
+        OR OLD.failure_reason IS DISTINCT FROM NEW.failure_reason
+        OR OLD.created_at     IS DISTINCT FROM NEW.created_at
+        OR OLD.updated_at     IS DISTINCT FROM NEW.updated_at
+        OR OLD.completed_at   IS DISTINCT FROM NEW.completed_at)
     EXECUTE FUNCTION kos_notify_file_changed();
 
 -- A copy of a completed file's chunk added, moved, marked for deletion or removed (rebalancing,
