@@ -52,13 +52,16 @@ final class TestStack implements AutoCloseable {
         env.putAll(extraEnv);
         try {
             Path home = Files.createTempDirectory(Path.of(System.getProperty("java.io.tmpdir")), "kos-e2e-" + name + "-");
-            int nodeBase = freeConsecutivePorts(NODES + SPARE_NODES);
+            // Gateway, Kafka, then the nodes, all in one block below the ephemeral range: a port
+            // from the ephemeral range (ServerSocket(0)) was once taken by an outgoing connection
+            // between this pick and the stack's start.
+            int base = freeConsecutivePorts(2 + NODES + SPARE_NODES);
             String[] flags = {
                 "--home=" + home,
                 "--reset",
-                "--gateway-port=" + freePort(),
-                "--kafka-port=" + freePort(),
-                "--node-base-port=" + nodeBase,
+                "--gateway-port=" + base,
+                "--kafka-port=" + (base + 1),
+                "--node-base-port=" + (base + 2),
                 "--nodes=" + NODES};
             return new TestStack(LocalStack.start(Settings.of(flags, Map.of()), env), home);
         } catch (Exception e) {
@@ -118,12 +121,6 @@ final class TestStack implements AutoCloseable {
         // -Dkos.e2e.keep=true keeps data and service logs (home/logs) to investigate a failure.
         if (!Boolean.getBoolean("kos.e2e.keep")) {
             deleteTree(home);
-        }
-    }
-
-    static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
         }
     }
 
