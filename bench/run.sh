@@ -72,18 +72,19 @@ for tool in curl wrk nginx jq awk ss; do
   command -v "$tool" >/dev/null || die "$tool is missing: apt-get install -y ${tool/ss/iproute2}"
 done
 
-# ---- ports: one free block of ten, below the ephemeral range so client sockets never take them
+# ---- ports: one free block of twelve, below the ephemeral range so client sockets never take them.
+# gateway, placement's /health (always gateway + 1), Kafka, nginx, S3Proxy, six nodes.
 pick_ports() {
   local base
   for _ in $(seq 100); do
-    base=$((20000 + (RANDOM % 1200) * 10))
-    [ "$(ss -Htan "sport >= :$base and sport <= :$((base + 9))" | wc -l)" = 0 ] && { echo "$base"; return 0; }
+    base=$((20000 + (RANDOM % 900) * 12))
+    [ "$(ss -Htan "sport >= :$base and sport <= :$((base + 11))" | wc -l)" = 0 ] && { echo "$base"; return 0; }
   done
   return 1
 }
-BASE_PORT=$(pick_ports) || die "no free block of 10 ports in 20000-31999"
-GW_PORT=$BASE_PORT; KAFKA_PORT=$((BASE_PORT + 1)); NGINX_PORT=$((BASE_PORT + 2)); S3_PORT=$((BASE_PORT + 3))
-NODE_BASE=$((BASE_PORT + 4))
+BASE_PORT=$(pick_ports) || die "no free block of 12 ports in 20000-30799"
+GW_PORT=$BASE_PORT; KAFKA_PORT=$((BASE_PORT + 2)); NGINX_PORT=$((BASE_PORT + 3)); S3_PORT=$((BASE_PORT + 4))
+NODE_BASE=$((BASE_PORT + 5))
 GW=http://127.0.0.1:$GW_PORT
 NG=http://127.0.0.1:$NGINX_PORT
 S3=http://127.0.0.1:$S3_PORT

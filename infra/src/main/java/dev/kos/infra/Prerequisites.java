@@ -6,6 +6,7 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 
 /** What the local stack needs before it starts, each problem said plainly. */
@@ -19,7 +20,13 @@ final class Prerequisites {
         if (major < 21) {
             problems.add("this JVM is Java " + major + "; kos needs Java 21 or newer (bin/start finds one itself)");
         }
-        for (int port : config.fixedPorts()) {
+        List<Integer> ports = config.fixedPorts();
+        if (new HashSet<>(ports).size() != ports.size()) {
+            // e.g. --kafka-port = gateway port + 1, where the placement service's health endpoint listens
+            problems.add("two services would share a port: " + ports + " (gateway, placement health = gateway + 1, "
+                    + "kafka, then one per node from the node base port); choose ports that do not overlap");
+        }
+        for (int port : ports) {
             if (!isFree(port)) {
                 problems.add("port " + port + " is in use: stop what holds it (ss -ltnp 'sport = :" + port
                         + "') or choose other ports with the --*-port flags");
