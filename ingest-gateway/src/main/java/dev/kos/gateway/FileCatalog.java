@@ -28,6 +28,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Function;
 
 /**
  * The gateway's file metadata on PostgreSQL, through the metadata repositories: what an upload
@@ -200,7 +201,7 @@ public final class FileCatalog {
     }
 
     /** A list page rendered by {@code render}: from memory while nothing listed changed, else from one query. */
-    public byte[] listPage(FileQuery query, java.util.function.Function<Page<FileRecord>, byte[]> render) {
+    public byte[] listPage(FileQuery query, Function<Page<FileRecord>, byte[]> render) {
         return settled.cache().page(query, () -> render.apply(list(query)));
     }
 

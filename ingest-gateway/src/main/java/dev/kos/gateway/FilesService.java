@@ -287,10 +287,8 @@ public final class FilesService implements HttpService {
     }
 
     private void metadata(ServerRequest req, ServerResponse res) {
-        byte[] body = visibleFile(req).json(d -> Json.write(FileJson.detail(d.file(), d.chunks()))
-                .getBytes(StandardCharsets.UTF_8));
-        res.header(HeaderNames.CONTENT_TYPE, "application/json");
-        res.send(body);
+        sendJson(res, visibleFile(req).json(d -> Json.write(FileJson.detail(d.file(), d.chunks()))
+                .getBytes(StandardCharsets.UTF_8)));
     }
 
     private void list(ServerRequest req, ServerResponse res) {
@@ -306,10 +304,8 @@ public final class FilesService implements HttpService {
             case "-created_at" -> SortOrder.DESC;
             default -> throw ApiException.badRequest("bad_sort", "sort must be created_at or -created_at");
         };
-        byte[] body = gateway.catalog().listPage(new FileQuery(status, order, page, perPage),
-                result -> listJson(result, page, perPage, status, sort));
-        res.header(HeaderNames.CONTENT_TYPE, "application/json");
-        res.send(body);
+        sendJson(res, gateway.catalog().listPage(new FileQuery(status, order, page, perPage),
+                result -> listJson(result, page, perPage, status, sort)));
     }
 
     private static byte[] listJson(Page<FileRecord> result, int page, int perPage, Optional<FileStatus> status, String sort) {
@@ -371,7 +367,12 @@ public final class FilesService implements HttpService {
     }
 
     static void sendJson(ServerResponse res, Object body) {
+        sendJson(res, Json.write(body).getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** A body already rendered (and perhaps cached) as UTF-8 JSON. */
+    static void sendJson(ServerResponse res, byte[] body) {
         res.header(HeaderNames.CONTENT_TYPE, "application/json");
-        res.send(Json.write(body));
+        res.send(body);
     }
 }
