@@ -1,83 +1,64 @@
 package dev.kos.gateway;
 
-import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
-import java.lang.management.MemoryUsage;
 import java.time.Duration;
-import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
  * Samples the JVM's heap on a background thread while a transfer runs and keeps two peaks: the
- * used heap (MemoryMXBean: live data plus garbage not collected yet) and the heap left after
- * each collection (live data only: what the transfer really retains). With storage nodes in the
- * same JVM, their 1 MiB gRPC frames are humongous garbage that lifts the first figure between
- * collections, so both are worth stating.
+ * used heap (MemoryMXBean: live data plus garbage not collected yet) and the live set, read
+ * right after a full collection that the sampler itself asks for every {@code liveEvery}.
+ *
+ * <p>Why force the collections: the heap after G1's own young collections still holds old
+ * garbage that no concurrent cycle has marked yet (the in-process storage nodes' 1 MiB gRPC
+ * frames, promoted buffers). One CI run read 354 MiB "after a collection" where the live set
+ * was ~100 MiB. Only a full collection's result is a live set, so the sampler makes one.
  */
 final class HeapSampler implements AutoCloseable {
     private final MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
-    private final List<com.sun.management.GarbageCollectorMXBean> collectors = ManagementFactory
-            .getGarbageCollectorMXBeans().stream()
-            .filter(com.sun.management.GarbageCollectorMXBean.class::isInstance)
-            // G1's concurrent cycle reports its remark and cleanup pauses, which free nothing:
-            // their "after" is not a live set.
-            .filter(gc -> !gc.getName().contains("Concurrent"))
-            .map(com.sun.management.GarbageCollectorMXBean.class::cast).toList();
-    private final long startCollections = collections();
     private final AtomicLong peakUsed = new AtomicLong();
-    private final AtomicLong peakAfterGc = new AtomicLong();
+    private final AtomicLong peakLive = new AtomicLong();
+    private final AtomicInteger liveSamples = new AtomicInteger();
     private final Thread thread;
     private volatile boolean running = true;
 
-    HeapSampler(Duration every) {
+    HeapSampler(Duration every, Duration liveEvery) {
         thread = Thread.ofPlatform().daemon().name("heap-sampler").start(() -> {
+            long nextLive = System.nanoTime() + liveEvery.toNanos();
             while (running) {
                 peakUsed.accumulateAndGet(memory.getHeapMemoryUsage().getUsed(), Math::max);
-                peakAfterGc.accumulateAndGet(afterLastGc(), Math::max);
+                if (System.nanoTime() - nextLive >= 0) {
+                    memory.gc();
+                    // Read at once: what the transfer allocated since the collection ended is a
+                    // few hundred KiB at most.
+                    peakLive.accumulateAndGet(memory.getHeapMemoryUsage().getUsed(), Math::max);
+                    liveSamples.incrementAndGet();
+                    nextLive = System.nanoTime() + liveEvery.toNanos();
+                }
                 LockSupport.parkNanos(every.toNanos());
             }
         });
-    }
-
-    private long collections() {
-        return collectors.stream().mapToLong(GarbageCollectorMXBean::getCollectionCount).sum();
-    }
-
-    /** Heap in use right after the most recent collection of any collector (0 before the first). */
-    private long afterLastGc() {
-        long latestEnd = -1;
-        long used = 0;
-        for (com.sun.management.GarbageCollectorMXBean gc : collectors) {
-            com.sun.management.GcInfo info = gc.getLastGcInfo();
-            if (info != null && info.getEndTime() > latestEnd && gc.getCollectionCount() > 0) {
-                latestEnd = info.getEndTime();
-                used = info.getMemoryUsageAfterGc().entrySet().stream()
-                        .filter(e -> !e.getKey().contains("CodeHeap") && !e.getKey().contains("Metaspace")
-                                && !e.getKey().contains("Compressed Class"))
-                        .mapToLong(e -> e.getValue().getUsed()).sum();
-            }
-        }
-        return used;
     }
 
     long peakUsedBytes() {
         return peakUsed.get();
     }
 
-    long peakAfterGcBytes() {
-        return peakAfterGc.get();
+    /** The largest heap found right after a full collection (0 if none ran yet). */
+    long peakLiveBytes() {
+        return peakLive.get();
     }
 
-    /** Collections during sampling: without any, the after-GC peak says nothing. */
-    long collectionsSinceStart() {
-        return collections() - startCollections;
+    /** Full collections made while sampling: without any, the live peak says nothing. */
+    int liveSamples() {
+        return liveSamples.get();
     }
 
     static long maxHeap() {
-        MemoryUsage heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
-        return heap.getMax();
+        return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getMax();
     }
 
     @Override

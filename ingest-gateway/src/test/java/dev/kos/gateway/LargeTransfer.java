@@ -20,7 +20,7 @@ record LargeTransfer(int status, String body, String sha256, long bytes, double 
         MessageDigest sent = MessageDigest.getInstance("SHA-256");
         long t0 = System.nanoTime();
         HttpResponse<String> r;
-        HeapSampler heap = new HeapSampler(Duration.ofMillis(10));
+        HeapSampler heap = new HeapSampler(Duration.ofMillis(10), Duration.ofSeconds(1));
         try (heap) {
             InputStream body = new DigestInputStream(new SeededStream(size, seed), sent);
             r = http.send(HttpRequest.newBuilder(uri).header("Content-Type", "application/octet-stream")
@@ -35,7 +35,7 @@ record LargeTransfer(int status, String body, String sha256, long bytes, double 
         long t0 = System.nanoTime();
         long bytes = 0;
         int status;
-        HeapSampler heap = new HeapSampler(Duration.ofMillis(10));
+        HeapSampler heap = new HeapSampler(Duration.ofMillis(10), Duration.ofSeconds(1));
         try (heap) {
             HttpResponse<InputStream> r = http.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofInputStream());
             status = r.statusCode();
