@@ -53,7 +53,8 @@ class NodeRegistryTest {
         List<String> changes = new CopyOnWriteArrayList<>();
         gateway.addListener((prev, next) -> changes.add(ids(prev) + "->" + ids(next)));
         long epoch = nodes.register(NodeIdentity.of("n3", "h:3"), REPORT).change().orElseThrow().epoch();
-        Duration seen = Poll.until(Duration.ofSeconds(5), () -> bothAt(epoch), this::state);
+        // The registry publishes its new ring, then calls its listeners: wait for both.
+        Duration seen = Poll.until(Duration.ofSeconds(5), () -> bothAt(epoch) && !changes.isEmpty(), this::state);
         System.out.println("a joining node reached both registries in " + seen.toMillis() + " ms (poll " + POLL.toMillis() + " ms)");
         assertEquals(List.of("n1", "n2", "n3"), ids(gateway.ring()));
         assertEquals(List.of("[n1, n2]->[n1, n2, n3]"), changes);
