@@ -80,12 +80,15 @@ final class ChildProcess {
         return process.exitValue();
     }
 
-    /** SIGTERM, wait up to {@code graceSeconds}, then SIGKILL. */
-    void stop(long graceSeconds) {
-        if (!process.isAlive()) {
-            return;
+    /** SIGTERM: the service starts draining; {@link #awaitStop} waits for it. */
+    void signalStop() {
+        if (process.isAlive()) {
+            process.destroy();
         }
-        process.destroy();
+    }
+
+    /** Waits up to {@code graceSeconds} after {@link #signalStop}, then SIGKILL. */
+    void awaitStop(long graceSeconds) {
         try {
             if (!process.waitFor(graceSeconds, TimeUnit.SECONDS)) {
                 process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);

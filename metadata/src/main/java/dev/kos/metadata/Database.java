@@ -64,8 +64,17 @@ public final class Database implements AutoCloseable {
      * data dir its data survives restarts; with null it lives in a temp dir and dies with it.
      */
     public static Database embedded(Path dataDir, int poolSize, String poolName) {
+        return embedded(dataDir, poolSize, poolName, true);
+    }
+
+    /**
+     * As above; {@code stopWithJvm} false leaves stopping PostgreSQL to {@link #close} alone. The
+     * local stack needs that: its own shutdown hook stops the services first, and JVM shutdown
+     * hooks run at once, so PostgreSQL's hook would stop it under services still draining.
+     */
+    public static Database embedded(Path dataDir, int poolSize, String poolName, boolean stopWithJvm) {
         try {
-            EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder();
+            EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder().setRegisterShutdownHook(stopWithJvm);
             if (dataDir != null) {
                 builder.setDataDirectory(dataDir).setCleanDataDirectory(false);
             }
