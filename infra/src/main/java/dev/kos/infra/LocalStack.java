@@ -142,6 +142,10 @@ public final class LocalStack implements AutoCloseable {
 
     public static void main(String[] args) throws Exception {
         Logging.configure("local-stack");
+        if (java.util.Arrays.asList(args).contains("--help") || java.util.Arrays.asList(args).contains("-h")) {
+            System.out.print(StackConfig.USAGE);
+            return;
+        }
         StackConfig config;
         try {
             config = StackConfig.from(Settings.from(args));

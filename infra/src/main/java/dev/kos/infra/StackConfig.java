@@ -5,24 +5,27 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-/**
- * Where and how the local stack runs.
- *
- * <table>
- *   <caption>Settings (flag / environment / default)</caption>
- *   <tr><td>--home / KOS_HOME</td><td>.kos</td><td>all data and logs: postgres/, kafka/, node-N/, logs/</td></tr>
- *   <tr><td>--reset / KOS_RESET</td><td>false</td><td>wipe the home dir first</td></tr>
- *   <tr><td>--gateway-port / KOS_GATEWAY_PORT</td><td>8080</td><td>HTTP API</td></tr>
- *   <tr><td>(gateway port + 1)</td><td>8081</td><td>the placement service's GET /health</td></tr>
- *   <tr><td>--kafka-port / KOS_KAFKA_PORT</td><td>9092</td><td>embedded Kafka broker</td></tr>
- *   <tr><td>--node-base-port / KOS_NODE_BASE_PORT</td><td>50051</td><td>storage node i listens on base + i</td></tr>
- *   <tr><td>--nodes / KOS_NODES</td><td>6</td><td>storage nodes to start</td></tr>
- *   <tr><td>--db-url / KOS_DB_URL</td><td>(embedded)</td><td>use this PostgreSQL instead of the embedded one</td></tr>
- *   <tr><td>--kafka-bootstrap / KOS_KAFKA_BOOTSTRAP</td><td>(embedded)</td><td>use this Kafka instead of the embedded one</td></tr>
- * </table>
- */
+/** Where and how the local stack runs: the settings in {@link #USAGE}. */
 record StackConfig(Path home, boolean reset, int gatewayPort, int kafkaPort, int nodeBasePort, int nodes,
                    long minFreeDisk, Settings settings) {
+
+    /** What {@code bin/start --help} prints: every setting as flag, environment variable and default. */
+    static final String USAGE = """
+            Usage: bin/start [--name=value ...]   (each flag also reads from its environment variable)
+
+              --home / KOS_HOME                    .kos    all data and logs: postgres/, kafka/, node-N/, logs/
+              --reset / KOS_RESET                  false   wipe the home dir first
+              --gateway-port / KOS_GATEWAY_PORT    8080    HTTP API (the placement service's /health on port + 1)
+              --kafka-port / KOS_KAFKA_PORT        9092    embedded Kafka broker
+              --node-base-port / KOS_NODE_BASE_PORT 50051  storage node i listens on base + i - 1
+              --nodes / KOS_NODES                  6       storage nodes to start
+              --min-free-disk / KOS_MIN_FREE_DISK  2GiB    refuse to start with less free disk under the home dir
+              --db-url / KOS_DB_URL                (embedded) use this PostgreSQL instead of the embedded one
+              --kafka-bootstrap / KOS_KAFKA_BOOTSTRAP (embedded) use this Kafka instead of the embedded one
+
+            Services read their own settings from KOS_* variables too (e.g. KOS_GATEWAY_CHUNK_SIZE):
+            see each module's Config class and docs/operations.md.
+            """;
 
     static StackConfig from(Settings s) {
         return new StackConfig(
