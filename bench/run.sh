@@ -21,6 +21,8 @@
 #   NAME [gateway]  result file prefix
 #   SKIP_BUILD [0]  1: reuse the last build
 #   WARM_BIG [2]    unrecorded 2 GiB round trips before measuring (JIT of the gateway and every node)
+#   WARM_SMALL [240] seconds of unrecorded small uploads (64 KiB, 8 connections), then half as long
+#                   of 1 MiB downloads, before the 1 MiB phase: the per-upload paths of ten JVMs
 #
 # Reuses /work/shared/bench/limits.sh (sourced with no sections: settle, dd_mbps, nginx_start,
 # nginx_stop) and /work/shared/bench/s3proxy-peer.sh (called: setup, start, stop).
@@ -40,7 +42,8 @@ NMT=${NMT:-0}
 NAME=${NAME:-gateway}
 SKIP_BUILD=${SKIP_BUILD:-0}
 WARM_BIG=${WARM_BIG:-2}
-COMMAND="REPS=$B_REPS WARM_BIG=$WARM_BIG QUICK=$QUICK WRK_DUR=$B_WRK_DUR SETTLE=$B_SETTLE S3PROXY=$S3PROXY PROFILE=$PROFILE NMT=$NMT bench/run.sh"
+WARM_SMALL=${WARM_SMALL:-240}
+COMMAND="REPS=$B_REPS WARM_BIG=$WARM_BIG WARM_SMALL=$WARM_SMALL QUICK=$QUICK WRK_DUR=$B_WRK_DUR SETTLE=$B_SETTLE S3PROXY=$S3PROXY PROFILE=$PROFILE NMT=$NMT bench/run.sh"
 SHARED=${SHARED_BENCH:-/work/shared/bench}
 W=$ROOT/bench/work/run          # gitignored; same file system as the stack's nodes
 DATA=$W/data
@@ -358,6 +361,19 @@ r=$(upload POST "$GW/files?name=get-1m.bin" "$SMALL"); expect_code "$r" 201 202;
 await_completed "$SMALL_ID" 60 >/dev/null
 r=$(upload PUT "$NG/get-1m.bin" "$SMALL"); expect_code "$r" 201 204
 [ "$S3PROXY" = 1 ] && { r=$(upload PUT "$S3/bench/get-1m.bin" "$SMALL"); expect_code "$r" 200; }
+# Unrecorded, ours only. What a small upload costs besides its bytes (two gateway transactions, the
+# outbox relay, Kafka, the placement service's exactly-once consume and settle, the cleanup worker, a
+# node's put call) runs a few times a second in each of ten JVMs, so the JIT takes minutes to reach
+# it: on a fresh stack the whole-stack CPU per 1 MiB upload fell from 89 to 37-39 ms over ~6 minutes
+# of uploads, and 1 MiB downloads rose from 130 to 270/s over ~2 minutes (bench/stack-cpu.sh upload
+# 20, repeated; wrk on one file). The 2 GiB round trips already compiled the byte paths, so 64 KiB
+# bodies are to warm the rest without filling the disk (no full run with this warm-up yet: see
+# bench/README.md, "Latest results").
+if [ "$WARM_SMALL" -gt 0 ]; then
+  head -c 65536 "$SMALL" > "$W/warm-64k.bin"
+  wrk -t2 -c8 -d"${WARM_SMALL}s" -s bench/upload.lua "$GW" -- "$W/warm-64k.bin" POST "/files?name=" warm-small >/dev/null 2>&1 || true
+  wrk -t2 -c8 -d"$((WARM_SMALL / 2))s" "$GW/files/$SMALL_ID" >/dev/null 2>&1 || true
+fi
 prof_begin
 for i in $(seq "$B_REPS"); do
   settle

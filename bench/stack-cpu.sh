@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Where a running local stack's CPU goes, per process kind (gateway, storage nodes, placement,
+# cleanup, the launcher with its Kafka broker, PostgreSQL):
+#   bench/stack-cpu.sh idle SECONDS              CPU ms per second while nothing is asked of it
+#   bench/stack-cpu.sh upload SECONDS [CONNS]    CPU ms per 1 MiB upload under wrk (8 connections)
+# The stack is the one bin/start runs with --home=$KOS_HOME (default .kos); GW is its gateway URL
+# (default http://127.0.0.1:8080). CPU comes from /proc/<pid>/stat (user + system), so it does
+# not depend on how busy the machine is; rates printed by wrk do.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+MODE="${1:?usage: bench/stack-cpu.sh idle|upload SECONDS [CONNS]}"
+SECS="${2:-20}"
+CONNS="${3:-8}"
+HOME_DIR="$(realpath "${KOS_HOME:-.kos}")"
+GW="${GW:-http://127.0.0.1:8080}"
+HZ=$(getconf CLK_TCK)
+
+launcher=$( { pgrep -f "dev.kos.infra.LocalStack.*--home=$HOME_DIR" || pgrep -f "dev.kos.infra.LocalStack" || true; } | head -1)
+[ -n "$launcher" ] || { echo "no local stack running (bin/start --home=$HOME_DIR)" >&2; exit 1; }
+descendants() { local p; for p in $(pgrep -P "$1"); do echo "$p"; descendants "$p"; done; }
+kind() {
+  local c; c=$(tr '\0' ' ' < "/proc/$1/cmdline" 2>/dev/null | grep -oE ' dev\.kos\.[a-z]+\.[A-Za-z]+|postgres' | tail -1)
+  echo "${c# }"
+}
+ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+# The embedded PostgreSQL is started through pg_ctl, so it is no descendant of the launcher.
+pg=$(pgrep -f "bin/postgres -D $HOME_DIR/postgres" || true)
+pids="$launcher $(descendants "$launcher") ${pg:+$pg $(pgrep -P "$pg")}"
+
+declare -A before per_kind
+for p in $pids; do before[$p]=$(ticks "$p"); done
+case "$MODE" in
+  idle)
+    sleep "$SECS"; divisor="$SECS"; unit="CPU ms per second, idle" ;;
+  upload)
+    body=$(mktemp); head -c 1048576 /dev/urandom > "$body"
+    out=$(wrk -t2 -c"$CONNS" -d"${SECS}s" --latency -s bench/upload.lua "$GW" -- "$body" POST "/files?name=" "cpu$RANDOM")
+    rm -f "$body"
+    echo "$out" | grep -E "Requests/sec|Latency|Non-2xx" || true
+    divisor=$(echo "$out" | awk '$2 == "requests" && $3 == "in" { print $1 }')
+    unit="CPU ms per upload ($divisor uploads)" ;;
+  *) echo "mode must be idle or upload" >&2; exit 2 ;;
+esac
+for p in $pids; do
+  k=$(kind "$p"); k=${k:-other}
+  per_kind[$k]=$(( ${per_kind[$k]:-0} + $(ticks "$p") - ${before[$p]} ))
+done
+echo "$unit:"
+total=0
+for k in "${!per_kind[@]}"; do total=$((total + per_kind[$k])); done
+for k in "${!per_kind[@]}"; do
+  awk -v t="${per_kind[$k]}" -v hz="$HZ" -v d="$divisor" -v k="$k" 'BEGIN { printf "  %-28s %7.1f\n", k, t * 1000 / hz / d }'
+done | sort -k2 -rn
+awk -v t="$total" -v hz="$HZ" -v d="$divisor" 'BEGIN { printf "  %-28s %7.1f\n", "total", t * 1000 / hz / d }'
