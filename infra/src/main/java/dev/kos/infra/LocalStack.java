@@ -142,7 +142,8 @@ public final class LocalStack implements AutoCloseable {
 
     public static void main(String[] args) throws Exception {
         Logging.configure("local-stack");
-        if (java.util.Arrays.asList(args).contains("--help") || java.util.Arrays.asList(args).contains("-h")) {
+        List<String> given = List.of(args);
+        if (given.contains("--help") || given.contains("-h")) {
             System.out.print(StackConfig.USAGE);
             return;
         }
