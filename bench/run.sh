@@ -22,7 +22,8 @@
 #   SKIP_BUILD [0]  1: reuse the last build
 #   WARM_BIG [2]    unrecorded 2 GiB round trips before measuring (JIT of the gateway and every node)
 #   WARM_SMALL [240] seconds of unrecorded small uploads (64 KiB, 8 connections), then half as long
-#                   of 1 MiB downloads, before the 1 MiB phase: the per-upload paths of ten JVMs
+#                   of 1 MiB downloads, before the 1 MiB phase (ten JVMs compile the per-upload
+#                   path slowly; see the comment at that phase)
 #
 # Reuses /work/shared/bench/limits.sh (sourced with no sections: settle, dd_mbps, nginx_start,
 # nginx_stop) and /work/shared/bench/s3proxy-peer.sh (called: setup, start, stop).
