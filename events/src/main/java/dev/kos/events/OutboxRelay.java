@@ -47,7 +47,8 @@ import org.postgresql.PGConnection;
  * retried duplicates), flushes, and deletes only the rows that are acknowledged, up to the first
  * failure. On a failure it discards the producer (its state is unknown), backs off and resends
  * from the oldest remaining row: nothing is dropped or skipped, at worst re-published
- * (consumers de-duplicate by event id). It wakes on {@code NOTIFY kos_outbox} or every poll.
+ * (consumers de-duplicate by event id). It wakes on {@code NOTIFY kos_outbox} or every poll;
+ * a standby does not listen, it only retries the lock every poll.
  *
  * <table>
  *   <caption>Settings (flag, environment variable, default)</caption>
@@ -248,19 +249,24 @@ public final class OutboxRelay implements AutoCloseable {
         if (session == null) {
             session = sessions.open();
             session.setAutoCommit(true);
-            try (Statement s = session.createStatement()) {
-                s.execute("LISTEN " + OutboxWriter.CHANNEL);
-            }
         }
         if (!active) {
+            boolean locked;
             try (PreparedStatement ps = session.prepareStatement("SELECT pg_try_advisory_lock(?)")) {
                 ps.setLong(1, LOCK_KEY);
                 try (ResultSet rs = ps.executeQuery()) {
                     rs.next();
-                    active = rs.getBoolean(1);
+                    locked = rs.getBoolean(1);
                 }
             }
-            if (active) {
+            if (locked) {
+                // Only the publisher listens. A listening standby was woken by every commit that
+                // wrote an event, and spent a lock attempt on each (three per upload). Listening
+                // before the first read misses nothing: a row committed earlier is read by it.
+                try (Statement s = session.createStatement()) {
+                    s.execute("LISTEN " + OutboxWriter.CHANNEL);
+                }
+                active = true;
                 LOG.info("outbox relay is active (holds the publish lock)");
             }
         }
@@ -348,9 +354,9 @@ public final class OutboxRelay implements AutoCloseable {
         return p;
     }
 
-    /** Waits for a NOTIFY (or the poll interval) on the session; without one, just the poll. */
+    /** The publisher waits for a NOTIFY or the poll interval; a standby just for the poll interval. */
     private void awaitWork() throws SQLException {
-        if (session != null) {
+        if (active && session != null) {
             session.unwrap(PGConnection.class).getNotifications((int) Math.max(1, options.poll().toMillis()));
         } else {
             pause(options.poll());

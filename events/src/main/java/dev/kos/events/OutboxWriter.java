@@ -5,8 +5,9 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.UUID;
 
 /**
@@ -19,7 +20,10 @@ import java.util.UUID;
  * commit; so one subject's outbox ids, and therefore its publish order, follow its sequence.
  */
 public final class OutboxWriter {
-    /** The channel a relay LISTENs on; a NOTIFY is delivered at commit, and never on rollback. */
+    /**
+     * The channel a relay LISTENs on. The outbox's insert trigger (migration V4) notifies it; a
+     * NOTIFY is delivered at commit, and never on rollback.
+     */
     public static final String CHANNEL = "kos_outbox";
 
     private OutboxWriter() {
@@ -35,58 +39,93 @@ public final class OutboxWriter {
      * @throws IllegalStateException the connection is in auto-commit mode
      */
     public static EventEnvelope append(Connection c, EventEnvelope.Builder e) throws SQLException {
+        return appendAll(c, List.of(e)).get(0);
+    }
+
+    /**
+     * {@link #append} for several events of one subject (one file, or one node), in the order
+     * given: one sequence update and one batch of inserts, so one round trip each whatever the
+     * number of events. Ring events take their epochs as sequences.
+     *
+     * @throws IllegalArgumentException no events, or events of different subjects
+     */
+    public static List<EventEnvelope> appendAll(Connection c, List<EventEnvelope.Builder> events) throws SQLException {
         if (c.getAutoCommit()) {
             // Sequence and row would commit separately, and two writers could interleave them.
             throw new IllegalStateException("OutboxWriter.append must run inside a transaction (auto-commit is on)");
         }
-        EventType type = EventType.of(e);
-        UUID eventId = eventId(e);
-        if (e.getSchemaVersion() == 0) {
-            e.setSchemaVersion(Events.SCHEMA_VERSION);
+        if (events.isEmpty()) {
+            throw new IllegalArgumentException("no events to append");
         }
-        if (!e.hasOccurredAt()) {
-            e.setOccurredAt(Events.timestamp(Instant.now()));
-        }
-        String key;
-        long sequence;
-        switch (type.subject()) {
-            case FILE -> {
-                UUID fileId = fileId(e, type);
-                key = fileId.toString();
-                sequence = nextSequence(c, "UPDATE files SET event_seq = event_seq + 1 WHERE file_id = ? RETURNING event_seq",
-                        fileId, "file " + fileId, type);
+        List<EventType> types = new ArrayList<>(events.size());
+        List<UUID> eventIds = new ArrayList<>(events.size());
+        String key = null;
+        for (EventEnvelope.Builder e : events) {
+            EventType type = EventType.of(e);
+            String k = subjectKey(e, type);
+            if (key != null && !key.equals(k)) {
+                throw new IllegalArgumentException("events of one append must share their subject: " + key + " and " + k);
             }
+            key = k;
+            types.add(type);
+            eventIds.add(eventId(e));
+            if (e.getSchemaVersion() == 0) {
+                e.setSchemaVersion(Events.SCHEMA_VERSION);
+            }
+            if (!e.hasOccurredAt()) {
+                e.setOccurredAt(Events.timestamp(Instant.now()));
+            }
+        }
+        long last = switch (types.get(0).subject()) {
+            case FILE -> nextSequence(c, "UPDATE files SET event_seq = event_seq + ? WHERE file_id = ? RETURNING event_seq",
+                    events.size(), UUID.fromString(key), "file " + key, types.get(0));
+            case NODE -> nextSequence(c, "UPDATE storage_nodes SET event_seq = event_seq + ? WHERE node_id = ? RETURNING event_seq",
+                    events.size(), key, "node " + key, types.get(0));
+            case RING -> 0;
+            default -> throw new IllegalStateException("unhandled subject " + types.get(0).subject());
+        };
+        List<EventEnvelope> appended = new ArrayList<>(events.size());
+        // One batch: pgjdbc sends its rows in one round trip. The insert's trigger (migration V4)
+        // sends NOTIFY kos_outbox, which wakes the relay at commit.
+        try (PreparedStatement ps = c.prepareStatement(
+                "INSERT INTO outbox (event_id, topic, record_key, event_type, payload) VALUES (?, ?, ?, ?, ?)")) {
+            for (int i = 0; i < events.size(); i++) {
+                EventEnvelope.Builder e = events.get(i);
+                EventType type = types.get(i);
+                long sequence = type.subject() == EventType.Subject.RING ? e.getRingChanged().getEpoch()
+                        : last - events.size() + 1 + i;
+                EventEnvelope envelope = e.setSequence(sequence).build();
+                ps.setObject(1, eventIds.get(i));
+                ps.setString(2, Topics.topicFor(type));
+                ps.setString(3, key);
+                ps.setString(4, type.wireName());
+                ps.setBytes(5, envelope.toByteArray());
+                ps.addBatch();
+                appended.add(envelope);
+            }
+            ps.executeBatch();
+        }
+        return appended;
+    }
+
+    /** The record key of the event's subject: its file id, node id, or the ring's one key. */
+    private static String subjectKey(EventEnvelope.Builder e, EventType type) {
+        return switch (type.subject()) {
+            case FILE -> fileId(e, type).toString();
             case NODE -> {
                 if (e.getNodeId().isBlank()) {
                     throw new InvalidEventException(type.wireName() + " event has no node_id");
                 }
-                key = e.getNodeId();
-                sequence = nextSequence(c, "UPDATE storage_nodes SET event_seq = event_seq + 1 WHERE node_id = ? RETURNING event_seq",
-                        key, "node " + key, type);
+                yield e.getNodeId();
             }
             case RING -> {
-                sequence = e.getRingChanged().getEpoch();
-                if (sequence < 1) {
-                    throw new InvalidEventException("ring_changed needs an epoch >= 1, got " + sequence);
+                if (e.getRingChanged().getEpoch() < 1) {
+                    throw new InvalidEventException("ring_changed needs an epoch >= 1, got " + e.getRingChanged().getEpoch());
                 }
-                key = Topics.RING_KEY;
+                yield Topics.RING_KEY;
             }
             default -> throw new IllegalStateException("unhandled subject " + type.subject());
-        }
-        EventEnvelope envelope = e.setSequence(sequence).build();
-        try (PreparedStatement ps = c.prepareStatement(
-                "INSERT INTO outbox (event_id, topic, record_key, event_type, payload) VALUES (?, ?, ?, ?, ?)")) {
-            ps.setObject(1, eventId);
-            ps.setString(2, Topics.topicFor(type));
-            ps.setString(3, key);
-            ps.setString(4, type.wireName());
-            ps.setBytes(5, envelope.toByteArray());
-            ps.executeUpdate();
-        }
-        try (Statement s = c.createStatement()) {
-            s.execute("NOTIFY " + CHANNEL);
-        }
-        return envelope;
+        };
     }
 
     private static UUID eventId(EventEnvelope.Builder e) {
@@ -113,9 +152,11 @@ public final class OutboxWriter {
         }
     }
 
-    private static long nextSequence(Connection c, String sql, Object id, String subject, EventType type) throws SQLException {
+    private static long nextSequence(Connection c, String sql, int count, Object id, String subject, EventType type)
+            throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(sql)) {
-            ps.setObject(1, id);
+            ps.setInt(1, count);
+            ps.setObject(2, id);
             try (ResultSet rs = ps.executeQuery()) {
                 if (!rs.next()) {
                     throw new UnknownSubjectException(type.wireName() + " event for unknown " + subject);

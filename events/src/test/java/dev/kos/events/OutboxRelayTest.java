@@ -92,6 +92,11 @@ class OutboxRelayTest {
         written.addAll(db.inTransaction(c -> List.of(
                 OutboxWriter.append(c, chunkStored(files.get(0))),
                 OutboxWriter.append(c, chunkStored(files.get(0))))));
+        // Several events of one file in one call: consecutive sequences, in the order given.
+        List<EventEnvelope> batch = db.inTransaction(c -> OutboxWriter.appendAll(c,
+                List.of(chunkStored(files.get(0)), chunkStored(files.get(0)), chunkStored(files.get(0)))));
+        assertEquals(List.of(7L, 8L, 9L), batch.stream().map(EventEnvelope::getSequence).toList());
+        written.addAll(batch);
 
         try (OutboxRelay relay = OutboxRelay.start(db, kafka.bootstrapServers(), FAST)) {
             List<ConsumerRecord<String, EventEnvelope>> got = read(Topics.FILES, keys(files), written.size());
@@ -109,7 +114,7 @@ class OutboxRelayTest {
                 assertEquals("node-a", e.getNodeId());
                 sequences.computeIfAbsent(r.key(), k -> new ArrayList<>()).add(e.getSequence());
             }
-            assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L), sequences.get(files.get(0).toString()));
+            assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L), sequences.get(files.get(0).toString()));
             assertEquals(List.of(1L, 2L, 3L, 4L), sequences.get(files.get(1).toString()));
             assertEquals(List.of(1L, 2L, 3L, 4L), sequences.get(files.get(2).toString()));
             assertEquals(written.stream().map(EventEnvelope::getEventId).collect(Collectors.toSet()),
@@ -246,6 +251,62 @@ class OutboxRelayTest {
         assertThrows(InvalidEventException.class, () -> unwrap(() -> db.inTransaction(c ->
                 OutboxWriter.append(c, EVENTS.ringChanged(RingChanged.getDefaultInstance())))));
         assertThrows(IllegalStateException.class, () -> db.withConnection(c -> OutboxWriter.append(c, chunkStored(newFile()))));
+        assertThrows(IllegalArgumentException.class, () -> unwrap(() -> db.inTransaction(c ->
+                OutboxWriter.appendAll(c, List.of(chunkStored(newFile()), chunkStored(newFile()))))));
+        assertThrows(IllegalArgumentException.class, () -> unwrap(() -> db.inTransaction(c -> OutboxWriter.appendAll(c, List.of()))));
+    }
+
+    /**
+     * A relay that stands by does not listen: commits that write events wake only the publisher.
+     * (A listening standby tried the lock once per such commit, three times per upload.) It still
+     * takes over within a poll once the publisher is gone.
+     */
+    @Test
+    void aStandbyRelayIsNotWokenByEachCommitAndTakesOverWhenThePublisherStops() {
+        OutboxRelay.Options slowPoll = new OutboxRelay.Options(Duration.ofSeconds(1), 50, Duration.ofSeconds(2));
+        java.util.concurrent.atomic.AtomicInteger lockTries = new java.util.concurrent.atomic.AtomicInteger();
+        OutboxRelay.ConnectionSource counting = () -> {
+            Connection real = java.sql.DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password());
+            return (Connection) java.lang.reflect.Proxy.newProxyInstance(Connection.class.getClassLoader(),
+                    new Class<?>[] {Connection.class}, (proxy, method, args) -> {
+                        if (method.getName().equals("prepareStatement") && String.valueOf(args[0]).contains("pg_try_advisory_lock")) {
+                            lockTries.incrementAndGet();
+                        }
+                        try {
+                            return method.invoke(real, args);
+                        } catch (java.lang.reflect.InvocationTargetException e) {
+                            throw e.getCause();
+                        }
+                    });
+        };
+        UUID f = newFile();
+        OutboxRelay publisher = OutboxRelay.start(db, kafka.bootstrapServers(), FAST);
+        try {
+            Poll.until(TIMEOUT, publisher::isActive, "the first relay to hold the lock");
+            try (OutboxRelay standby = OutboxRelay.start(counting, db.dataSource(), () -> new KafkaProducer<>(
+                    OutboxRelay.producerConfig(kafka.bootstrapServers()), new StringSerializer(), new ByteArraySerializer()), slowPoll)) {
+                Poll.until(TIMEOUT, () -> lockTries.get() >= 1, "the standby's first lock attempt");
+                long started = System.nanoTime();
+                int commits = 30;
+                for (int i = 0; i < commits; i++) {
+                    db.inTransaction(c -> OutboxWriter.append(c, chunkStored(f)));
+                }
+                Poll.until(TIMEOUT, () -> outboxRows() == 0, "the publisher to drain the outbox");
+                long polls = Duration.ofNanos(System.nanoTime() - started).toMillis() / slowPoll.poll().toMillis();
+                assertFalse(standby.isActive());
+                assertTrue(lockTries.get() <= polls + 2,
+                        () -> lockTries.get() + " lock attempts by the standby over " + commits + " commits and " + polls + " polls");
+
+                publisher.close();
+                EventEnvelope after = db.inTransaction(c -> OutboxWriter.append(c, chunkStored(f)));
+                Poll.until(TIMEOUT, standby::isActive, "the standby to take over");
+                List<ConsumerRecord<String, EventEnvelope>> got = read(Topics.FILES, Set.of(f.toString()), commits + 1);
+                assertEquals(after.getEventId(), got.getLast().value().getEventId());
+                Poll.until(TIMEOUT, () -> outboxRows() == 0, "the new publisher to drain the outbox");
+            }
+        } finally {
+            publisher.close();
+        }
     }
 
     @Test

@@ -17,6 +17,7 @@ import dev.kos.schemas.events.v1.AbortReason;
 import dev.kos.schemas.events.v1.ChunkChecksum;
 import dev.kos.schemas.events.v1.ChunkStored;
 import dev.kos.schemas.events.v1.DeleteRequested;
+import dev.kos.schemas.events.v1.EventEnvelope;
 import dev.kos.schemas.events.v1.UploadAborted;
 import dev.kos.schemas.events.v1.UploadSealed;
 import dev.kos.schemas.events.v1.UploadStarted;
@@ -25,6 +26,7 @@ import java.nio.ByteBuffer;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -96,24 +98,26 @@ public final class FileCatalog {
     /** Records a durable chunk and moves the session's expiry forward. */
     public void chunkStored(UUID fileId, StoredChunk chunk, long bytesReceived) {
         db.inTransaction(c -> {
-            recordChunk(c, fileId, chunk, bytesReceived);
+            OutboxWriter.append(c, recordChunk(c, fileId, chunk, bytesReceived));
             return null;
         });
         listingChanged(); // the first chunk moves the file to uploading
     }
 
-    private void recordChunk(Connection c, UUID fileId, StoredChunk chunk, long bytesReceived) throws SQLException {
+    /** Writes the chunk's rows and returns its chunk_stored event, for the caller to append. */
+    private EventEnvelope.Builder recordChunk(Connection c, UUID fileId, StoredChunk chunk, long bytesReceived)
+            throws SQLException {
         files.startUpload(c, fileId); // pending -> uploading with the first chunk; a no-op after
         if (!sessions.progress(c, fileId, bytesReceived, sessionTtl)) {
             throw new ApiException(io.helidon.http.Status.CONFLICT_409, "upload_expired",
                     "the upload session of " + fileId + " expired or was closed");
         }
         chunks.addChunk(c, fileId, chunk.index(), chunk.chunkId(), chunk.size(), chunk.crc32c(), chunk.nodeId());
-        OutboxWriter.append(c, events.chunkStored(fileId, ChunkStored.newBuilder()
+        return events.chunkStored(fileId, ChunkStored.newBuilder()
                 .setChunkIndex(chunk.index()).setChunkId(chunk.chunkId()).setSize(chunk.size())
                 .setChecksum(ChunkChecksum.newBuilder().setAlgorithm("CRC32C")
                         .setValue(ByteString.copyFrom(ByteBuffer.allocate(4).putInt(chunk.crc32c()).array())))
-                .addNodeIds(chunk.nodeId()).build()));
+                .addNodeIds(chunk.nodeId()).build());
     }
 
     /** All bytes received and stored: size, SHA-256 and chunk count are final. */
@@ -128,17 +132,20 @@ public final class FileCatalog {
      */
     public void seal(UUID fileId, UploadResult result, Optional<StoredChunk> lastChunk) {
         db.inTransaction(c -> {
+            List<EventEnvelope.Builder> toAppend = new ArrayList<>(2);
             if (lastChunk.isPresent()) {
-                recordChunk(c, fileId, lastChunk.get(), result.size());
+                toAppend.add(recordChunk(c, fileId, lastChunk.get(), result.size()));
+            } else {
+                files.startUpload(c, fileId); // an empty file never stored a chunk
             }
-            files.startUpload(c, fileId); // an empty file never stored a chunk
             if (!files.seal(c, fileId, result.size(), result.sha256(), result.chunks().size())) {
                 throw new ApiException(io.helidon.http.Status.CONFLICT_409, "upload_expired",
                         "file " + fileId + " is no longer uploading (expired or deleted meanwhile)");
             }
             sessions.close(c, fileId);
-            OutboxWriter.append(c, events.uploadSealed(fileId, UploadSealed.newBuilder()
+            toAppend.add(events.uploadSealed(fileId, UploadSealed.newBuilder()
                     .setSize(result.size()).setSha256(result.sha256()).setChunkCount(result.chunks().size()).build()));
+            OutboxWriter.appendAll(c, toAppend); // chunk_stored, then upload_sealed: one round trip each way
             return null;
         });
         listingChanged();
