@@ -98,11 +98,12 @@ public final class FileCache {
 
     /** For /health and tests. */
     public Stats stats() {
-        return new Stats(files.serving(), files.size(), files.hits(), files.misses(), pages.size(), pages.hits(),
-                pages.misses());
+        return new Stats(files.serving(), files.size(), files.hits(), files.misses(), files.sharedLoads(),
+                pages.size(), pages.hits(), pages.misses(), pages.sharedLoads());
     }
 
-    public record Stats(boolean serving, long files, long hits, long misses, long pages, long pageHits,
-                        long pageMisses) {
+    /** Hits and misses of files and list pages; a shared miss waited for another request's load of the same key. */
+    public record Stats(boolean serving, long files, long hits, long misses, long sharedMisses, long pages, long pageHits,
+                        long pageMisses, long sharedPageMisses) {
     }
 }

@@ -36,9 +36,11 @@ public final class HealthService implements HttpService {
         c.put("files", cache.files());
         c.put("hits", cache.hits());
         c.put("misses", cache.misses());
+        c.put("shared_misses", cache.sharedMisses());
         c.put("list_pages", cache.pages());
         c.put("list_hits", cache.pageHits());
         c.put("list_misses", cache.pageMisses());
+        c.put("list_shared_misses", cache.sharedPageMisses());
         body.put("metadata_cache", c);
         FilesService.sendJson(res, body);
     }

@@ -2,6 +2,8 @@ package dev.kos.gateway;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kos.metadata.ChunkLocation;
@@ -10,11 +12,19 @@ import dev.kos.metadata.FileDetail;
 import dev.kos.metadata.FileRecord;
 import dev.kos.metadata.FileStatus;
 import dev.kos.metadata.LocationState;
+import dev.kos.testkit.Poll;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
@@ -91,6 +101,109 @@ class FileCacheTest {
             return Optional.of(detail(other, FileStatus.COMPLETED, 1));
         });
         assertEquals(0, cache.stats().files(), "a session lost and regained during the read: not kept either");
+    }
+
+    @Test
+    void concurrentMissesOfOneKeyShareOneLoadEvenWhenNothingIsKept() throws Exception {
+        cache.listening();
+        UUID id = UUID.randomUUID();
+        CountDownLatch loading = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        ExecutorService pool = Executors.newFixedThreadPool(6);
+        try {
+            // An upload's file: never kept, as list pages are not while writes keep changing them.
+            Future<Optional<KnownFile>> first = pool.submit(() -> cache.detail(id, () -> {
+                loads.incrementAndGet();
+                loading.countDown();
+                await(release);
+                return Optional.of(detail(id, FileStatus.UPLOADING, 1));
+            }));
+            assertTrue(loading.await(10, TimeUnit.SECONDS));
+            List<Future<Optional<KnownFile>>> others = new ArrayList<>();
+            for (int i = 0; i < 5; i++) {
+                others.add(pool.submit(() -> cache.detail(id, loader(detail(id, FileStatus.UPLOADING, 1)))));
+            }
+            Poll.until(Duration.ofSeconds(10), () -> cache.stats().sharedMisses() == 5, "five misses waiting for the first load");
+            release.countDown();
+            assertEquals(FileStatus.UPLOADING, first.get(10, TimeUnit.SECONDS).orElseThrow().detail().file().status());
+            for (Future<Optional<KnownFile>> f : others) {
+                assertEquals(FileStatus.UPLOADING, f.get(10, TimeUnit.SECONDS).orElseThrow().detail().file().status());
+            }
+            assertEquals(1, loads.get(), "one query for six requests");
+            assertEquals(0, cache.stats().files());
+        } finally {
+            release.countDown();
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void aRequestAfterAChangeDoesNotWaitForALoadBegunBeforeIt() throws Exception {
+        cache.listening();
+        UUID id = UUID.randomUUID();
+        CountDownLatch loading = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            Future<Optional<KnownFile>> before = pool.submit(() -> cache.detail(id, () -> {
+                loads.incrementAndGet();
+                loading.countDown();
+                await(release);
+                return Optional.of(detail(id, FileStatus.COMPLETED, 1));
+            }));
+            assertTrue(loading.await(10, TimeUnit.SECONDS));
+            cache.changed(id); // e.g. this gateway's own delete committed while that query was out
+            Future<Optional<KnownFile>> after = pool.submit(() -> cache.detail(id, loader(detail(id, FileStatus.DELETING, 1))));
+            assertEquals(FileStatus.DELETING, after.get(10, TimeUnit.SECONDS).orElseThrow().detail().file().status(),
+                    "a read of its own, not the older load's answer");
+            release.countDown();
+            assertEquals(FileStatus.COMPLETED, before.get(10, TimeUnit.SECONDS).orElseThrow().detail().file().status());
+            assertEquals(2, loads.get());
+            assertEquals(0, cache.stats().sharedMisses());
+        } finally {
+            release.countDown();
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void aSharedLoadThatFailsFailsEveryWaiterWithItsOwnError() throws Exception {
+        cache.listening();
+        UUID id = UUID.randomUUID();
+        CountDownLatch loading = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            Future<Optional<KnownFile>> first = pool.submit(() -> cache.detail(id, () -> {
+                loading.countDown();
+                await(release);
+                throw new IllegalStateException("database down");
+            }));
+            assertTrue(loading.await(10, TimeUnit.SECONDS));
+            Future<Optional<KnownFile>> waiter = pool.submit(() -> cache.detail(id, loader(detail(id, FileStatus.COMPLETED, 1))));
+            Poll.until(Duration.ofSeconds(10), () -> cache.stats().sharedMisses() == 1, "the second miss waiting");
+            release.countDown();
+            for (Future<Optional<KnownFile>> f : List.of(first, waiter)) {
+                ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(10, TimeUnit.SECONDS));
+                assertInstanceOf(IllegalStateException.class, e.getCause());
+            }
+            assertEquals(FileStatus.COMPLETED, cache.detail(id, loader(detail(id, FileStatus.COMPLETED, 1)))
+                    .orElseThrow().detail().file().status(), "the failed load left nothing behind");
+        } finally {
+            release.countDown();
+            pool.shutdownNow();
+        }
+    }
+
+    private static void await(CountDownLatch latch) {
+        try {
+            if (!latch.await(30, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("the test never released the load");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     @Test
