@@ -107,33 +107,20 @@ class FileCacheTest {
     void concurrentMissesOfOneKeyShareOneLoadEvenWhenNothingIsKept() throws Exception {
         cache.listening();
         UUID id = UUID.randomUUID();
-        CountDownLatch loading = new CountDownLatch(1);
-        CountDownLatch release = new CountDownLatch(1);
-        ExecutorService pool = Executors.newFixedThreadPool(6);
-        try {
-            // An upload's file: never kept, as list pages are not while writes keep changing them.
-            Future<Optional<KnownFile>> first = pool.submit(() -> cache.detail(id, () -> {
-                loads.incrementAndGet();
-                loading.countDown();
-                await(release);
-                return Optional.of(detail(id, FileStatus.UPLOADING, 1));
-            }));
-            assertTrue(loading.await(10, TimeUnit.SECONDS));
+        // An upload's file: never kept, as list pages are not while writes keep changing them.
+        try (BlockedLoad first = new BlockedLoad(id, () -> Optional.of(detail(id, FileStatus.UPLOADING, 1)))) {
             List<Future<Optional<KnownFile>>> others = new ArrayList<>();
             for (int i = 0; i < 5; i++) {
-                others.add(pool.submit(() -> cache.detail(id, loader(detail(id, FileStatus.UPLOADING, 1)))));
+                others.add(first.alongside(() -> cache.detail(id, loader(detail(id, FileStatus.UPLOADING, 1)))));
             }
             Poll.until(Duration.ofSeconds(10), () -> cache.stats().sharedMisses() == 5, "five misses waiting for the first load");
-            release.countDown();
-            assertEquals(FileStatus.UPLOADING, first.get(10, TimeUnit.SECONDS).orElseThrow().detail().file().status());
+            first.release();
+            others.add(first.result);
             for (Future<Optional<KnownFile>> f : others) {
                 assertEquals(FileStatus.UPLOADING, f.get(10, TimeUnit.SECONDS).orElseThrow().detail().file().status());
             }
             assertEquals(1, loads.get(), "one query for six requests");
             assertEquals(0, cache.stats().files());
-        } finally {
-            release.countDown();
-            pool.shutdownNow();
         }
     }
 
@@ -141,28 +128,15 @@ class FileCacheTest {
     void aRequestAfterAChangeDoesNotWaitForALoadBegunBeforeIt() throws Exception {
         cache.listening();
         UUID id = UUID.randomUUID();
-        CountDownLatch loading = new CountDownLatch(1);
-        CountDownLatch release = new CountDownLatch(1);
-        ExecutorService pool = Executors.newFixedThreadPool(2);
-        try {
-            Future<Optional<KnownFile>> before = pool.submit(() -> cache.detail(id, () -> {
-                loads.incrementAndGet();
-                loading.countDown();
-                await(release);
-                return Optional.of(detail(id, FileStatus.COMPLETED, 1));
-            }));
-            assertTrue(loading.await(10, TimeUnit.SECONDS));
+        try (BlockedLoad before = new BlockedLoad(id, () -> Optional.of(detail(id, FileStatus.COMPLETED, 1)))) {
             cache.changed(id); // e.g. this gateway's own delete committed while that query was out
-            Future<Optional<KnownFile>> after = pool.submit(() -> cache.detail(id, loader(detail(id, FileStatus.DELETING, 1))));
+            Future<Optional<KnownFile>> after = before.alongside(() -> cache.detail(id, loader(detail(id, FileStatus.DELETING, 1))));
             assertEquals(FileStatus.DELETING, after.get(10, TimeUnit.SECONDS).orElseThrow().detail().file().status(),
                     "a read of its own, not the older load's answer");
-            release.countDown();
-            assertEquals(FileStatus.COMPLETED, before.get(10, TimeUnit.SECONDS).orElseThrow().detail().file().status());
+            before.release();
+            assertEquals(FileStatus.COMPLETED, before.result.get(10, TimeUnit.SECONDS).orElseThrow().detail().file().status());
             assertEquals(2, loads.get());
             assertEquals(0, cache.stats().sharedMisses());
-        } finally {
-            release.countDown();
-            pool.shutdownNow();
         }
     }
 
@@ -170,39 +144,58 @@ class FileCacheTest {
     void aSharedLoadThatFailsFailsEveryWaiterWithItsOwnError() throws Exception {
         cache.listening();
         UUID id = UUID.randomUUID();
-        CountDownLatch loading = new CountDownLatch(1);
-        CountDownLatch release = new CountDownLatch(1);
-        ExecutorService pool = Executors.newFixedThreadPool(2);
-        try {
-            Future<Optional<KnownFile>> first = pool.submit(() -> cache.detail(id, () -> {
-                loading.countDown();
-                await(release);
-                throw new IllegalStateException("database down");
-            }));
-            assertTrue(loading.await(10, TimeUnit.SECONDS));
-            Future<Optional<KnownFile>> waiter = pool.submit(() -> cache.detail(id, loader(detail(id, FileStatus.COMPLETED, 1))));
+        try (BlockedLoad first = new BlockedLoad(id, () -> {
+            throw new IllegalStateException("database down");
+        })) {
+            Future<Optional<KnownFile>> waiter = first.alongside(() -> cache.detail(id, loader(detail(id, FileStatus.COMPLETED, 1))));
             Poll.until(Duration.ofSeconds(10), () -> cache.stats().sharedMisses() == 1, "the second miss waiting");
-            release.countDown();
-            for (Future<Optional<KnownFile>> f : List.of(first, waiter)) {
+            first.release();
+            for (Future<Optional<KnownFile>> f : List.of(first.result, waiter)) {
                 ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(10, TimeUnit.SECONDS));
                 assertInstanceOf(IllegalStateException.class, e.getCause());
             }
             assertEquals(FileStatus.COMPLETED, cache.detail(id, loader(detail(id, FileStatus.COMPLETED, 1)))
                     .orElseThrow().detail().file().status(), "the failed load left nothing behind");
-        } finally {
-            release.countDown();
-            pool.shutdownNow();
         }
     }
 
-    private static void await(CountDownLatch latch) {
-        try {
-            if (!latch.await(30, TimeUnit.SECONDS)) {
-                throw new IllegalStateException("the test never released the load");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
+    /** A lookup on another thread whose load is under way and blocks until released. */
+    private final class BlockedLoad implements AutoCloseable {
+        private final CountDownLatch loading = new CountDownLatch(1);
+        private final CountDownLatch released = new CountDownLatch(1);
+        private final ExecutorService pool = Executors.newCachedThreadPool();
+        final Future<Optional<KnownFile>> result;
+
+        BlockedLoad(UUID id, Supplier<Optional<FileDetail>> answer) throws InterruptedException {
+            result = pool.submit(() -> cache.detail(id, () -> {
+                loads.incrementAndGet();
+                loading.countDown();
+                try {
+                    if (!released.await(30, TimeUnit.SECONDS)) {
+                        throw new IllegalStateException("the test never released the load");
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException(e);
+                }
+                return answer.get();
+            }));
+            assertTrue(loading.await(10, TimeUnit.SECONDS), "the load began");
+        }
+
+        /** Runs another lookup on its own thread while this load is out. */
+        Future<Optional<KnownFile>> alongside(java.util.concurrent.Callable<Optional<KnownFile>> lookup) {
+            return pool.submit(lookup);
+        }
+
+        void release() {
+            released.countDown();
+        }
+
+        @Override
+        public void close() {
+            released.countDown();
+            pool.shutdownNow();
         }
     }
 
