@@ -145,7 +145,7 @@ public final class FileCatalog {
             sessions.close(c, fileId);
             toAppend.add(events.uploadSealed(fileId, UploadSealed.newBuilder()
                     .setSize(result.size()).setSha256(result.sha256()).setChunkCount(result.chunks().size()).build()));
-            OutboxWriter.appendAll(c, toAppend); // chunk_stored, then upload_sealed: one round trip each way
+            OutboxWriter.appendAll(c, toAppend); // chunk_stored, then upload_sealed: one sequence update, one insert batch
             return null;
         });
         listingChanged();
