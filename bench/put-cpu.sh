@@ -32,7 +32,7 @@ java --enable-native-access=ALL-UNNAMED -Xmx256m -XX:+UseSerialGC ${NODE_JVM_OPT
   --node-data-dir="$WORK/node" --node-reserve-bytes=0 ${NODE_ARGS:-} >"$WORK/node.log" 2>&1 &
 NODE=$!
 trap 'kill -TERM $NODE 2>/dev/null || true; wait $NODE 2>/dev/null || true' EXIT
-for _ in $(seq 100); do
+for _ in $(seq 300); do
   grep -q "serving on port" "$WORK/node.log" && break
   kill -0 $NODE || { cat "$WORK/node.log"; exit 1; }
   sleep 0.1 # polling the log inside a bounded loop

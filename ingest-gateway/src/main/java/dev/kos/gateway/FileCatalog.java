@@ -240,21 +240,32 @@ public final class FileCatalog {
     }
 
     /**
-     * Waits up to {@code wait} for the file to leave the sealed-but-not-completed state. Woken by
-     * the settling commit's notification; re-reads the row after each wake-up and at least every
-     * {@code settledPoll}, so the row, never the notification, decides.
+     * Starts watching for the file's settling. Open it before the seal commits: the placement
+     * service settles a file only after its seal, so a waiter opened first hears every settle
+     * and {@link #awaitSettled} need not read the row before its first wait.
      */
-    public Optional<FileRecord> awaitSettled(UUID fileId, Duration wait) throws InterruptedException {
+    public SettledListener.Waiter watchSettled(UUID fileId) {
+        return settled.watch(fileId);
+    }
+
+    /**
+     * Waits up to {@code wait} for the sealed file to leave the sealed-but-not-completed state and
+     * returns it with its chunks and copies (one statement, through the cache, so a completed file
+     * is kept for the reads that follow). Reads after each wake-up of {@code waiter} (opened with
+     * {@link #watchSettled} before the seal) and at least every {@code settledPoll}, so the row,
+     * never the notification, decides; nothing is read before the first wake-up.
+     */
+    public Optional<KnownFile> awaitSettled(SettledListener.Waiter waiter, UUID fileId, Duration wait)
+            throws InterruptedException {
         long deadline = System.nanoTime() + wait.toNanos();
-        // Watch before the first read: a settle committed between the read and the wait still wakes us.
-        try (SettledListener.Waiter waiter = settled.watch(fileId)) {
-            while (true) {
-                Optional<FileRecord> f = find(fileId);
-                long left = deadline - System.nanoTime();
-                if (f.isEmpty() || f.get().status() != FileStatus.UPLOADING || left <= 0) {
-                    return f;
-                }
+        while (true) {
+            long left = deadline - System.nanoTime();
+            if (left > 0) {
                 waiter.await(Duration.ofNanos(Math.min(left, settledPoll.toNanos())));
+            }
+            Optional<KnownFile> f = detail(fileId);
+            if (f.isEmpty() || f.get().detail().file().status() != FileStatus.UPLOADING || deadline - System.nanoTime() <= 0) {
+                return f;
             }
         }
     }

@@ -107,31 +107,35 @@ public final class FilesService implements HttpService {
         } finally {
             ticket.close();
         }
-        try {
-            catalog.seal(fileId, result, Optional.ofNullable(lastChunk.get()));
-        } catch (RuntimeException e) {
-            // The seal may have failed before or after its commit: the chunk is recorded (so cleanup
-            // finds it), never deleted here, since a committed seal may already be completing.
-            recordDeferred(fileId, lastChunk.get(), result.size());
-            throw e;
+        // Watched before the seal commits, so its settle cannot be missed and nothing is read until it comes.
+        try (SettledListener.Waiter waiter = catalog.watchSettled(fileId)) {
+            try {
+                catalog.seal(fileId, result, Optional.ofNullable(lastChunk.get()));
+            } catch (RuntimeException e) {
+                // The seal may have failed before or after its commit: the chunk is recorded (so cleanup
+                // finds it), never deleted here, since a committed seal may already be completing.
+                recordDeferred(fileId, lastChunk.get(), result.size());
+                throw e;
+            }
+            long sealedAt = System.nanoTime();
+            LOG.info(() -> "upload " + fileId + " sealed: " + result.size() + " bytes, " + result.chunks().size()
+                    + " chunks, sha256 " + result.sha256());
+            KnownFile settled = catalog.awaitSettled(waiter, fileId, gateway.config().completionWait())
+                    .orElseThrow(() -> new IllegalStateException("file " + fileId + " vanished after sealing"));
+            FileRecord f = settled.detail().file();
+            LOG.info(() -> "upload " + fileId + " settled: " + f.status().dbValue() + " after "
+                    + (System.nanoTime() - sealedAt) / 1_000_000 + " ms waiting");
+            res.header(HeaderNames.LOCATION, "/files/" + fileId + (f.status() == FileStatus.COMPLETED ? "" : "/metadata"));
+            if (f.status() == FileStatus.COMPLETED) {
+                res.status(Status.CREATED_201);
+            } else if (f.status() == FileStatus.FAILED) {
+                throw new ApiException(Status.INTERNAL_SERVER_ERROR_500, "finalization_failed",
+                        "the upload was stored but could not be finalized: " + f.failureReason().orElse("unknown"));
+            } else {
+                res.status(Status.ACCEPTED_202);
+            }
+            sendJson(res, settled.json(FilesService::detailJson));
         }
-        long sealedAt = System.nanoTime();
-        LOG.info(() -> "upload " + fileId + " sealed: " + result.size() + " bytes, " + result.chunks().size()
-                + " chunks, sha256 " + result.sha256());
-        FileRecord settled = catalog.awaitSettled(fileId, gateway.config().completionWait())
-                .orElseThrow(() -> new IllegalStateException("file " + fileId + " vanished after sealing"));
-        LOG.info(() -> "upload " + fileId + " settled: " + settled.status().dbValue() + " after "
-                + (System.nanoTime() - sealedAt) / 1_000_000 + " ms waiting");
-        res.header(HeaderNames.LOCATION, "/files/" + fileId + (settled.status() == FileStatus.COMPLETED ? "" : "/metadata"));
-        if (settled.status() == FileStatus.COMPLETED) {
-            res.status(Status.CREATED_201);
-        } else if (settled.status() == FileStatus.FAILED) {
-            throw new ApiException(Status.INTERNAL_SERVER_ERROR_500, "finalization_failed",
-                    "the upload was stored but could not be finalized: " + settled.failureReason().orElse("unknown"));
-        } else {
-            res.status(Status.ACCEPTED_202);
-        }
-        sendJson(res, FileJson.detail(settled, catalog.chunks(fileId)));
     }
 
     private static long result(List<StoredChunk> stored) {
@@ -287,8 +291,12 @@ public final class FilesService implements HttpService {
     }
 
     private void metadata(ServerRequest req, ServerResponse res) {
-        sendJson(res, visibleFile(req).json(d -> Json.write(FileJson.detail(d.file(), d.chunks()))
-                .getBytes(StandardCharsets.UTF_8)));
+        sendJson(res, visibleFile(req).json(FilesService::detailJson));
+    }
+
+    /** The body of a metadata GET, and of an upload's answer: the file with its chunks and copies. */
+    private static byte[] detailJson(FileDetail d) {
+        return Json.write(FileJson.detail(d.file(), d.chunks())).getBytes(StandardCharsets.UTF_8);
     }
 
     private void list(ServerRequest req, ServerResponse res) {

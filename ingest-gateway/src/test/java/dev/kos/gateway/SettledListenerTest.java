@@ -93,6 +93,25 @@ class SettledListenerTest {
     }
 
     @Test
+    void aSettleCommittedBetweenWatchingAndWaitingIsNotMissed() throws Exception {
+        // The upload's order: watch, seal, settle (the placement service may be that fast), then wait.
+        FileCatalog catalog = catalog(listener, LONG_POLL);
+        UUID id = uploadingFile(catalog);
+        try (SettledListener.Waiter w = catalog.watchSettled(id)) {
+            db.inTransaction(c -> {
+                assertTrue(files.fail(c, id, "test: settled before the wait"));
+                files.notifySettled(c, id);
+                return null;
+            });
+            long t0 = System.nanoTime();
+            KnownFile settled = catalog.awaitSettled(w, id, Duration.ofSeconds(60)).orElseThrow();
+            assertEquals(FileStatus.FAILED, settled.detail().file().status());
+            assertTrue(System.nanoTime() - t0 < Duration.ofSeconds(5).toNanos(), "answered long before the 30 s poll");
+        }
+        assertEquals(0, listener.watchedFiles());
+    }
+
+    @Test
     void aMissedNotificationStillSettlesByPolling() throws Exception {
         // A listener that can never connect: every wake-up is lost, only the poll remains.
         SettledListener deaf = SettledListener.start(() -> {
@@ -117,7 +136,10 @@ class SettledListenerTest {
         FileCatalog catalog = catalog(listener, Duration.ofMillis(50));
         UUID id = uploadingFile(catalog);
         long t0 = System.nanoTime();
-        FileRecord f = catalog.awaitSettled(id, Duration.ofMillis(400)).orElseThrow();
+        FileRecord f;
+        try (SettledListener.Waiter w = catalog.watchSettled(id)) {
+            f = catalog.awaitSettled(w, id, Duration.ofMillis(400)).orElseThrow().detail().file();
+        }
         assertEquals(FileStatus.UPLOADING, f.status());
         assertTrue(System.nanoTime() - t0 >= Duration.ofMillis(400).toNanos(), "waited the whole limit");
         assertEquals(0, listener.watchedFiles());
@@ -168,8 +190,8 @@ class SettledListenerTest {
     private static CompletableFuture<Optional<FileRecord>> awaitInBackground(FileCatalog catalog, UUID id, Duration wait) {
         CompletableFuture<Optional<FileRecord>> f = new CompletableFuture<>();
         Thread.ofVirtual().start(() -> {
-            try {
-                f.complete(catalog.awaitSettled(id, wait));
+            try (SettledListener.Waiter w = catalog.watchSettled(id)) {
+                f.complete(catalog.awaitSettled(w, id, wait).map(k -> k.detail().file()));
             } catch (Throwable e) {
                 f.completeExceptionally(e);
             }
