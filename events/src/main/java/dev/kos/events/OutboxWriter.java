@@ -26,6 +26,9 @@ public final class OutboxWriter {
      */
     public static final String CHANNEL = "kos_outbox";
 
+    /** {@link #write}'s marker for "advance the subject's sequence here", as {@link #appendAll} does. */
+    private static final long RESERVE = -1;
+
     private OutboxWriter() {
     }
 
@@ -50,6 +53,28 @@ public final class OutboxWriter {
      * @throws IllegalArgumentException no events, or events of different subjects
      */
     public static List<EventEnvelope> appendAll(Connection c, List<EventEnvelope.Builder> events) throws SQLException {
+        return write(c, events, RESERVE);
+    }
+
+    /**
+     * {@link #appendAll} for a caller whose own update of the subject's row already advanced its
+     * {@code event_seq} by {@code events.size()} in this transaction and returned the new value,
+     * {@code lastSequence} (for example {@code FileRepository.seal} with its {@code events}
+     * argument): the state change and the sequence take one statement instead of two, and that
+     * update's row lock serialises writers of the subject as the sequence update would.
+     *
+     * @throws IllegalArgumentException also for ring events, whose sequences are their epochs
+     */
+    public static List<EventEnvelope> appendReserved(Connection c, List<EventEnvelope.Builder> events, long lastSequence)
+            throws SQLException {
+        if (lastSequence < events.size()) {
+            throw new IllegalArgumentException("sequences up to " + lastSequence + " cannot hold " + events.size() + " events");
+        }
+        return write(c, events, lastSequence);
+    }
+
+    private static List<EventEnvelope> write(Connection c, List<EventEnvelope.Builder> events, long reserved)
+            throws SQLException {
         if (c.getAutoCommit()) {
             // Sequence and row would commit separately, and two writers could interleave them.
             throw new IllegalStateException("OutboxWriter.append must run inside a transaction (auto-commit is on)");
@@ -76,7 +101,10 @@ public final class OutboxWriter {
                 e.setOccurredAt(Events.timestamp(Instant.now()));
             }
         }
-        long last = switch (types.get(0).subject()) {
+        if (reserved != RESERVE && types.get(0).subject() == EventType.Subject.RING) {
+            throw new IllegalArgumentException("ring events take their epochs as sequences; nothing is reserved for them");
+        }
+        long last = reserved != RESERVE ? reserved : switch (types.get(0).subject()) {
             case FILE -> nextSequence(c, "UPDATE files SET event_seq = event_seq + ? WHERE file_id = ? RETURNING event_seq",
                     events.size(), UUID.fromString(key), "file " + key, types.get(0));
             case NODE -> nextSequence(c, "UPDATE storage_nodes SET event_seq = event_seq + ? WHERE node_id = ? RETURNING event_seq",

@@ -238,6 +238,40 @@ class OutboxRelayTest {
         }
     }
 
+    /**
+     * A caller whose own update of the file's row advanced event_seq (FileRepository.seal and
+     * friends) hands the result to appendReserved: its events carry those sequences, the next
+     * append continues after them, and the relay publishes them in that order.
+     */
+    @Test
+    void reservedSequencesComeFromTheCallersOwnUpdate() {
+        UUID f = newFile();
+        List<EventEnvelope> reserved = db.inTransaction(c -> {
+            long last;
+            try (PreparedStatement ps = c.prepareStatement(
+                    "UPDATE files SET updated_at = now(), event_seq = event_seq + 2 WHERE file_id = ? RETURNING event_seq")) {
+                ps.setObject(1, f);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    last = rs.getLong(1);
+                }
+            }
+            return OutboxWriter.appendReserved(c, List.of(chunkStored(f), chunkStored(f)), last);
+        });
+        assertEquals(List.of(1L, 2L), reserved.stream().map(EventEnvelope::getSequence).toList());
+        EventEnvelope next = db.inTransaction(c -> OutboxWriter.append(c, chunkStored(f)));
+        assertEquals(3L, next.getSequence());
+        try (OutboxRelay relay = OutboxRelay.start(db, kafka.bootstrapServers(), FAST)) {
+            List<ConsumerRecord<String, EventEnvelope>> got = read(Topics.FILES, Set.of(f.toString()), 3);
+            assertEquals(List.of(1L, 2L, 3L), got.stream().map(r -> r.value().getSequence()).toList());
+        }
+        assertThrows(IllegalArgumentException.class, () -> unwrap(() -> db.inTransaction(c ->
+                OutboxWriter.appendReserved(c, List.of(chunkStored(f), chunkStored(f)), 1))), "2 events cannot end at 1");
+        assertThrows(IllegalArgumentException.class, () -> unwrap(() -> db.inTransaction(c ->
+                OutboxWriter.appendReserved(c, List.of(EVENTS.ringChanged(RingChanged.newBuilder().setEpoch(9).build())), 9))),
+                "ring events take their epochs");
+    }
+
     @Test
     void badEventsAreRejectedWithATypedError() {
         assertThrows(UnknownSubjectException.class,

@@ -77,11 +77,11 @@ public final class FileCatalog {
      */
     public void begin(NewFile f, long declaredSize) {
         db.inTransaction(c -> {
-            files.create(c, f);
+            long seq = files.create(c, f, 1).eventSeq(); // upload_started's sequence, reserved by the insert
             sessions.open(c, f.fileId(), gatewayId, sessionTtl);
-            OutboxWriter.append(c, events.uploadStarted(f.fileId(), UploadStarted.newBuilder()
+            OutboxWriter.appendReserved(c, List.of(events.uploadStarted(f.fileId(), UploadStarted.newBuilder()
                     .setName(f.name()).setContentType(f.contentType()).setDeclaredSize(declaredSize)
-                    .setChunkSize(f.chunkSize()).build()));
+                    .setChunkSize(f.chunkSize()).build())), seq);
             return null;
         });
         listingChanged();
@@ -98,19 +98,24 @@ public final class FileCatalog {
     /** Records a durable chunk and moves the session's expiry forward. */
     public void chunkStored(UUID fileId, StoredChunk chunk, long bytesReceived) {
         db.inTransaction(c -> {
-            OutboxWriter.append(c, recordChunk(c, fileId, chunk, bytesReceived));
+            if (!sessions.progress(c, fileId, bytesReceived, sessionTtl)) {
+                throw new ApiException(io.helidon.http.Status.CONFLICT_409, "upload_expired",
+                        "the upload session of " + fileId + " expired or was closed");
+            }
+            OutboxWriter.append(c, recordChunk(c, fileId, chunk));
             return null;
         });
         listingChanged(); // the first chunk moves the file to uploading
     }
 
-    /** Writes the chunk's rows and returns its chunk_stored event, for the caller to append. */
-    private EventEnvelope.Builder recordChunk(Connection c, UUID fileId, StoredChunk chunk, long bytesReceived)
-            throws SQLException {
-        files.startUpload(c, fileId); // pending -> uploading with the first chunk; a no-op after
-        if (!sessions.progress(c, fileId, bytesReceived, sessionTtl)) {
-            throw new ApiException(io.helidon.http.Status.CONFLICT_409, "upload_expired",
-                    "the upload session of " + fileId + " expired or was closed");
+    /**
+     * Writes the chunk's rows and returns its chunk_stored event, for the caller to append. Chunks
+     * are recorded in index order, so the first one's record is the one that moves the file from
+     * pending to uploading.
+     */
+    private EventEnvelope.Builder recordChunk(Connection c, UUID fileId, StoredChunk chunk) throws SQLException {
+        if (chunk.index() == 0) {
+            files.startUpload(c, fileId);
         }
         chunks.addChunk(c, fileId, chunk.index(), chunk.chunkId(), chunk.size(), chunk.crc32c(), chunk.nodeId());
         return events.chunkStored(fileId, ChunkStored.newBuilder()
@@ -134,18 +139,19 @@ public final class FileCatalog {
         db.inTransaction(c -> {
             List<EventEnvelope.Builder> toAppend = new ArrayList<>(2);
             if (lastChunk.isPresent()) {
-                toAppend.add(recordChunk(c, fileId, lastChunk.get(), result.size()));
-            } else {
+                toAppend.add(recordChunk(c, fileId, lastChunk.get()));
+            } else if (result.chunks().isEmpty()) {
                 files.startUpload(c, fileId); // an empty file never stored a chunk
             }
-            if (!files.seal(c, fileId, result.size(), result.sha256(), result.chunks().size())) {
-                throw new ApiException(io.helidon.http.Status.CONFLICT_409, "upload_expired",
-                        "file " + fileId + " is no longer uploading (expired or deleted meanwhile)");
-            }
-            sessions.close(c, fileId);
             toAppend.add(events.uploadSealed(fileId, UploadSealed.newBuilder()
                     .setSize(result.size()).setSha256(result.sha256()).setChunkCount(result.chunks().size()).build()));
-            OutboxWriter.appendAll(c, toAppend); // chunk_stored, then upload_sealed: one sequence update, one insert batch
+            // The session's progress is not moved: it is closed below. Expiry cannot overtake the
+            // seal unseen, since it moves the file out of uploading under the same row lock.
+            long seq = files.seal(c, fileId, result.size(), result.sha256(), result.chunks().size(), toAppend.size())
+                    .orElseThrow(() -> new ApiException(io.helidon.http.Status.CONFLICT_409, "upload_expired",
+                            "file " + fileId + " is no longer uploading (expired or deleted meanwhile)"));
+            sessions.close(c, fileId);
+            OutboxWriter.appendReserved(c, toAppend, seq); // chunk_stored, then upload_sealed: one insert batch
             return null;
         });
         listingChanged();

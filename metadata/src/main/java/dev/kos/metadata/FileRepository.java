@@ -10,6 +10,7 @@ import java.time.Instant;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.UUID;
 import java.util.regex.Pattern;
@@ -69,14 +70,25 @@ public final class FileRepository {
 
     /** Inserts a file in status {@code pending}. A second create with the same id is refused. */
     public FileRecord create(Connection c, NewFile file) throws SQLException {
-        String sql = "INSERT INTO files (file_id, name, content_type, owner, chunk_size, status) VALUES (?, ?, ?, ?, ?, 'pending') "
-                + "ON CONFLICT (file_id) DO NOTHING RETURNING " + COLUMNS;
+        return create(c, file, 0);
+    }
+
+    /**
+     * {@link #create} that also reserves the file's first {@code events} event sequences (1 to
+     * {@code events}) for the events the caller appends in this transaction with
+     * {@code OutboxWriter.appendReserved}: one statement instead of an insert and a sequence update.
+     */
+    public FileRecord create(Connection c, NewFile file, int events) throws SQLException {
+        requireEvents(events);
+        String sql = "INSERT INTO files (file_id, name, content_type, owner, chunk_size, status, event_seq) "
+                + "VALUES (?, ?, ?, ?, ?, 'pending', ?) ON CONFLICT (file_id) DO NOTHING RETURNING " + COLUMNS;
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             ps.setObject(1, file.fileId());
             ps.setString(2, file.name());
             ps.setString(3, file.contentType());
             ps.setString(4, file.owner().orElse(null));
             ps.setLong(5, file.chunkSize());
+            ps.setLong(6, events);
             try (ResultSet rs = ps.executeQuery()) {
                 if (!rs.next()) {
                     throw new MetadataException("file " + file.fileId() + " already exists");
@@ -123,6 +135,18 @@ public final class FileRepository {
      * harmless replay (true); with different values it is refused (false).
      */
     public boolean seal(Connection c, UUID fileId, long sizeBytes, String sha256, int chunkCount) throws SQLException {
+        return seal(c, fileId, sizeBytes, sha256, chunkCount, 0).isPresent();
+    }
+
+    /**
+     * {@link #seal} that also reserves the file's next {@code events} event sequences for the
+     * events the caller appends in this transaction ({@code OutboxWriter.appendReserved}).
+     *
+     * @return the last sequence reserved (the row's new {@code event_seq}), or empty when refused
+     */
+    public OptionalLong seal(Connection c, UUID fileId, long sizeBytes, String sha256, int chunkCount, int events)
+            throws SQLException {
+        requireEvents(events);
         if (sizeBytes < 0) {
             throw new IllegalArgumentException("size must not be negative, got " + sizeBytes);
         }
@@ -133,17 +157,30 @@ public final class FileRepository {
             throw new IllegalArgumentException("chunk count must not be negative, got " + chunkCount);
         }
         String sql = "UPDATE files SET size_bytes = ?, sha256 = ?, chunk_count = ?, sealed_at = coalesce(sealed_at, now()), "
-                + "updated_at = now() WHERE file_id = ? AND status = 'uploading' "
-                + "AND (sealed_at IS NULL OR (size_bytes = ? AND sha256 = ? AND chunk_count = ?))";
+                + "updated_at = now(), event_seq = event_seq + ? WHERE file_id = ? AND status = 'uploading' "
+                + "AND (sealed_at IS NULL OR (size_bytes = ? AND sha256 = ? AND chunk_count = ?)) RETURNING event_seq";
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             ps.setLong(1, sizeBytes);
             ps.setString(2, sha256);
             ps.setInt(3, chunkCount);
-            ps.setObject(4, fileId);
-            ps.setLong(5, sizeBytes);
-            ps.setString(6, sha256);
-            ps.setInt(7, chunkCount);
-            return ps.executeUpdate() == 1;
+            ps.setInt(4, events);
+            ps.setObject(5, fileId);
+            ps.setLong(6, sizeBytes);
+            ps.setString(7, sha256);
+            ps.setInt(8, chunkCount);
+            return eventSeqIfUpdated(ps);
+        }
+    }
+
+    private static OptionalLong eventSeqIfUpdated(PreparedStatement ps) throws SQLException {
+        try (ResultSet rs = ps.executeQuery()) {
+            return rs.next() ? OptionalLong.of(rs.getLong(1)) : OptionalLong.empty();
+        }
+    }
+
+    private static void requireEvents(int events) {
+        if (events < 0) {
+            throw new IllegalArgumentException("the number of events to reserve must not be negative, got " + events);
         }
     }
 
@@ -153,6 +190,15 @@ public final class FileRepository {
      */
     public boolean complete(Connection c, UUID fileId) throws SQLException {
         return transition(c, fileId, FileStatus.COMPLETED);
+    }
+
+    /**
+     * {@link #complete} that also reserves the file's next {@code events} event sequences
+     * ({@code OutboxWriter.appendReserved}); returns the last one, or empty when refused.
+     */
+    public OptionalLong complete(Connection c, UUID fileId, int events) throws SQLException {
+        requireEvents(events);
+        return update(c, fileId, FileStatus.COMPLETED.predecessors(), FileStatus.COMPLETED, null, events);
     }
 
     /** pending|uploading -> failed, with the reason operators and clients will see. */
@@ -196,10 +242,19 @@ public final class FileRepository {
     }
 
     private boolean update(Connection c, UUID fileId, Set<FileStatus> from, FileStatus to, String reason) throws SQLException {
+        return update(c, fileId, from, to, reason, 0).isPresent();
+    }
+
+    /** The move, with {@code events} event sequences reserved; the row's new event_seq, or empty when it did not apply. */
+    private OptionalLong update(Connection c, UUID fileId, Set<FileStatus> from, FileStatus to, String reason, int events)
+            throws SQLException {
         if (from.isEmpty()) {
-            return false; // nothing may move to pending: it is only ever the initial status
+            return OptionalLong.empty(); // nothing may move to pending: it is only ever the initial status
         }
         StringBuilder sql = new StringBuilder("UPDATE files SET status = ?, updated_at = now()");
+        if (events > 0) {
+            sql.append(", event_seq = event_seq + ").append(events); // an int, never caller text
+        }
         switch (to) {
             case COMPLETED -> sql.append(", completed_at = now()");
             case DELETED -> sql.append(", deleted_at = now()");
@@ -216,6 +271,7 @@ public final class FileRepository {
         if (to == FileStatus.COMPLETED) {
             sql.append(COMPLETION_GUARD);
         }
+        sql.append(" RETURNING event_seq");
         try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
             int i = 1;
             ps.setString(i++, to.dbValue());
@@ -223,7 +279,7 @@ public final class FileRepository {
                 ps.setString(i++, reason);
             }
             ps.setObject(i, fileId);
-            return ps.executeUpdate() == 1;
+            return eventSeqIfUpdated(ps);
         }
     }
 

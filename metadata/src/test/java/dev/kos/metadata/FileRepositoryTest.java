@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CyclicBarrier;
@@ -152,6 +153,30 @@ class FileRepositoryTest {
         assertEquals(Optional.of(10L), files.find(db, id).orElseThrow().sizeBytes());
         assertThrows(IllegalArgumentException.class, () -> db.inTransaction(c -> files.seal(c, id, 10, "ABC", 1)));
         assertThrows(IllegalArgumentException.class, () -> db.inTransaction(c -> files.seal(c, id, -1, SHA, 1)));
+    }
+
+    /**
+     * The hot path's state changes reserve the event sequences of the events they announce in the
+     * same statement: the row's event_seq moves by the number asked for, the last one is returned,
+     * and a refused change reserves nothing.
+     */
+    @Test
+    void createSealAndCompleteReserveEventSequences() {
+        NewFile nf = NewFile.of("seq.bin", "application/octet-stream", Optional.empty(), 1 << 20);
+        assertEquals(1, db.inTransaction(c -> files.create(c, nf, 1)).eventSeq(), "upload_started takes 1");
+        UUID id = nf.fileId();
+        assertEquals(OptionalLong.empty(), db.inTransaction(c -> files.seal(c, id, 100, SHA, 1, 2)),
+                "a pending file cannot be sealed, and reserves nothing");
+        assertEquals(1, files.find(db, id).orElseThrow().eventSeq());
+        assertTrue(TestDb.applied(db, c -> files.startUpload(c, id)));
+        db.inTransaction(c -> chunks.addChunk(c, id, 0, "q0-" + id, 100, 5, "node-a"));
+        assertEquals(OptionalLong.of(3), db.inTransaction(c -> files.seal(c, id, 100, SHA, 1, 2)),
+                "chunk_stored and upload_sealed take 2 and 3");
+        assertEquals(OptionalLong.of(4), db.inTransaction(c -> files.complete(c, id, 1)));
+        assertEquals(COMPLETED, files.find(db, id).orElseThrow().status());
+        assertEquals(OptionalLong.empty(), db.inTransaction(c -> files.complete(c, id, 1)), "already completed");
+        assertEquals(4, files.find(db, id).orElseThrow().eventSeq(), "a refused change reserved nothing");
+        assertThrows(IllegalArgumentException.class, () -> db.inTransaction(c -> files.complete(c, id, -1)));
     }
 
     @Test

@@ -16,6 +16,7 @@ import java.sql.SQLException;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.UUID;
 
 /**
@@ -61,17 +62,18 @@ final class MetadataFinalizer implements UploadFinalizer {
                 files.notifySettled(c, id); // the gateway's waiting POST answers now, not at its next poll
                 return Outcome.FAILED;
             }
-            if (!files.complete(c, id)) {
+            OptionalLong seq = files.complete(c, id, 1); // file_completed's sequence, reserved by the same update
+            if (seq.isEmpty()) {
                 return Outcome.NOT_READY;
             }
-            OutboxWriter.append(c, events.fileCompleted(id, FileCompleted.newBuilder()
+            OutboxWriter.appendReserved(c, List.of(events.fileCompleted(id, FileCompleted.newBuilder()
                     .setName(file.name())
                     .setContentType(file.contentType())
                     .setSize(seal.size())
                     .setSha256(seal.sha256())
                     .setChunkCount(seal.chunkCount())
                     .setOwner(file.owner().orElse(""))
-                    .build()));
+                    .build())), seq.getAsLong());
             files.notifySettled(c, id);
             return Outcome.COMPLETED;
         });
