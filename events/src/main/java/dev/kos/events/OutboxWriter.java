@@ -16,7 +16,8 @@ import java.util.UUID;
  * <p>Call it in the same transaction as the state change the event reports: both commit or
  * neither does, and {@link OutboxRelay} publishes the row afterwards, even if this process dies
  * right after the commit. The per-subject sequence comes from an {@code UPDATE ... RETURNING} on
- * the subject's row, whose row lock also serialises concurrent writers of one subject until
+ * the subject's row (this class's own, or the caller's state change that reserved it: {@link
+ * #appendReserved}), whose row lock also serialises concurrent writers of one subject until
  * commit; so one subject's outbox ids, and therefore its publish order, follow its sequence.
  */
 public final class OutboxWriter {
