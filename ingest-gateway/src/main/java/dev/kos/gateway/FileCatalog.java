@@ -258,7 +258,7 @@ public final class FileCatalog {
      * first wake-up. Not through the metadata cache: that keeps files clients read, and filling it
      * with every upload took the gateway's RSS from ~450 to 507 MiB in a full benchmark run.
      */
-    public Optional<KnownFile> awaitSettled(SettledListener.Waiter waiter, UUID fileId, Duration wait)
+    public Optional<FileDetail> awaitSettled(SettledListener.Waiter waiter, UUID fileId, Duration wait)
             throws InterruptedException {
         long deadline = System.nanoTime() + wait.toNanos();
         while (true) {
@@ -266,8 +266,8 @@ public final class FileCatalog {
             if (left > 0) {
                 waiter.await(Duration.ofNanos(Math.min(left, settledPoll.toNanos())));
             }
-            Optional<KnownFile> f = files.findWithChunks(db, fileId).map(KnownFile::new);
-            if (f.isEmpty() || f.get().detail().file().status() != FileStatus.UPLOADING || deadline - System.nanoTime() <= 0) {
+            Optional<FileDetail> f = files.findWithChunks(db, fileId);
+            if (f.isEmpty() || f.get().file().status() != FileStatus.UPLOADING || deadline - System.nanoTime() <= 0) {
                 return f;
             }
         }

@@ -120,9 +120,9 @@ public final class FilesService implements HttpService {
             long sealedAt = System.nanoTime();
             LOG.info(() -> "upload " + fileId + " sealed: " + result.size() + " bytes, " + result.chunks().size()
                     + " chunks, sha256 " + result.sha256());
-            KnownFile settled = catalog.awaitSettled(waiter, fileId, gateway.config().completionWait())
+            FileDetail settled = catalog.awaitSettled(waiter, fileId, gateway.config().completionWait())
                     .orElseThrow(() -> new IllegalStateException("file " + fileId + " vanished after sealing"));
-            FileRecord f = settled.detail().file();
+            FileRecord f = settled.file();
             LOG.info(() -> "upload " + fileId + " settled: " + f.status().dbValue() + " after "
                     + (System.nanoTime() - sealedAt) / 1_000_000 + " ms waiting");
             res.header(HeaderNames.LOCATION, "/files/" + fileId + (f.status() == FileStatus.COMPLETED ? "" : "/metadata"));
@@ -134,7 +134,7 @@ public final class FilesService implements HttpService {
             } else {
                 res.status(Status.ACCEPTED_202);
             }
-            sendJson(res, settled.json(FilesService::detailJson));
+            sendJson(res, detailJson(settled));
         }
     }
 

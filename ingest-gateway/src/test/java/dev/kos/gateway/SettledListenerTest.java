@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kos.events.Events;
 import dev.kos.metadata.Database;
+import dev.kos.metadata.FileDetail;
 import dev.kos.metadata.FileRecord;
 import dev.kos.metadata.FileRepository;
 import dev.kos.metadata.FileStatus;
@@ -104,8 +105,8 @@ class SettledListenerTest {
                 return null;
             });
             long t0 = System.nanoTime();
-            KnownFile settled = catalog.awaitSettled(w, id, Duration.ofSeconds(60)).orElseThrow();
-            assertEquals(FileStatus.FAILED, settled.detail().file().status());
+            FileRecord settled = catalog.awaitSettled(w, id, Duration.ofSeconds(60)).orElseThrow().file();
+            assertEquals(FileStatus.FAILED, settled.status());
             assertTrue(System.nanoTime() - t0 < Duration.ofSeconds(5).toNanos(), "answered long before the 30 s poll");
         }
         assertEquals(0, listener.watchedFiles());
@@ -138,7 +139,7 @@ class SettledListenerTest {
         long t0 = System.nanoTime();
         FileRecord f;
         try (SettledListener.Waiter w = catalog.watchSettled(id)) {
-            f = catalog.awaitSettled(w, id, Duration.ofMillis(400)).orElseThrow().detail().file();
+            f = catalog.awaitSettled(w, id, Duration.ofMillis(400)).orElseThrow().file();
         }
         assertEquals(FileStatus.UPLOADING, f.status());
         assertTrue(System.nanoTime() - t0 >= Duration.ofMillis(400).toNanos(), "waited the whole limit");
@@ -191,7 +192,7 @@ class SettledListenerTest {
         CompletableFuture<Optional<FileRecord>> f = new CompletableFuture<>();
         Thread.ofVirtual().start(() -> {
             try (SettledListener.Waiter w = catalog.watchSettled(id)) {
-                f.complete(catalog.awaitSettled(w, id, wait).map(k -> k.detail().file()));
+                f.complete(catalog.awaitSettled(w, id, wait).map(FileDetail::file));
             } catch (Throwable e) {
                 f.completeExceptionally(e);
             }
