@@ -191,8 +191,13 @@ class SettledListenerTest {
     private static CompletableFuture<Optional<FileRecord>> awaitInBackground(FileCatalog catalog, UUID id, Duration wait) {
         CompletableFuture<Optional<FileRecord>> f = new CompletableFuture<>();
         Thread.ofVirtual().start(() -> {
-            try (SettledListener.Waiter w = catalog.watchSettled(id)) {
-                f.complete(catalog.awaitSettled(w, id, wait).map(FileDetail::file));
+            try {
+                Optional<FileRecord> settled;
+                // Completed only once the waiter is closed: the tests then check that it is gone.
+                try (SettledListener.Waiter w = catalog.watchSettled(id)) {
+                    settled = catalog.awaitSettled(w, id, wait).map(FileDetail::file);
+                }
+                f.complete(settled);
             } catch (Throwable e) {
                 f.completeExceptionally(e);
             }
