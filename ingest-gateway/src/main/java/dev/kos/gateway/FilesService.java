@@ -262,7 +262,7 @@ public final class FilesService implements HttpService {
             return;
         }
         List<ReadableChunk> chunks = gateway.nodes().readable(detail.chunks());
-        try (OutputStream out = res.outputStream()) {
+        try (OutputStream out = new SmallFirstWrite(res.outputStream())) {
             gateway.streamer().write(chunks, f.chunkSize(), range.orElse(ByteRange.whole(size)), out, relocator(gateway));
         }
     }
