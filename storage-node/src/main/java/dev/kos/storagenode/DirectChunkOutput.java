@@ -1,8 +1,13 @@
 package dev.kos.storagenode;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 /**
  * A chunk's temporary file written with O_DIRECT: bytes are gathered in an aligned buffer and
@@ -14,13 +19,28 @@ import java.nio.channels.FileChannel;
  * chunk still is fsynced before it is acknowledged: O_DIRECT bypasses the cache of the kernel,
  * not the one of the device, nor the file size and allocation, which need the fsync.
  *
+ * <p>An O_DIRECT write returns only when the disk has the bytes, so a full staging buffer is
+ * written by a writer thread while the caller fills a second one: the put then takes the
+ * longer of its network time and its disk time, not their sum. At most one write is in flight
+ * per output, so the file is written in order and a put holds at most two staging buffers. A
+ * failed write is reported by the next call that needs it ({@link #write}, {@link #finish},
+ * {@link #sync}).
+ *
  * <p>O_DIRECT needs aligned offsets and lengths, so a last partial block is written zero-padded
  * and the file truncated back to its real size in {@link #finish()}.
  */
 final class DirectChunkOutput implements ChunkOutput {
+    /** Threads that sit in O_DIRECT writes; one per put writing at the moment, reused after. */
+    private static final ExecutorService WRITERS = Executors.newCachedThreadPool(
+            Thread.ofPlatform().daemon().name("chunk-writer-", 0).factory());
+
     private final FileChannel ch;
     private final StagingBuffers pool;
+    /** The buffer being filled; null once closed. */
     private ByteBuffer staging;
+    /** The buffer the writer thread has, or had last; null until the first hand-over. */
+    private ByteBuffer writing;
+    private CompletableFuture<Void> pending = CompletableFuture.completedFuture(null);
     /** Where the staging buffer's first byte goes; always a multiple of the alignment. */
     private long filePosition;
 
@@ -38,7 +58,7 @@ final class DirectChunkOutput implements ChunkOutput {
             staging.put(src.slice(src.position(), n));
             src.position(src.position() + n);
             if (!staging.hasRemaining()) {
-                writeStaging();
+                handOver();
             }
         }
     }
@@ -46,6 +66,7 @@ final class DirectChunkOutput implements ChunkOutput {
     @Override
     public void finish() throws IOException {
         ensureOpen();
+        awaitWrite();
         int tail = staging.position();
         if (tail == 0) {
             return;
@@ -56,13 +77,15 @@ final class DirectChunkOutput implements ChunkOutput {
             staging.put((byte) 0);
         }
         long end = filePosition + tail;
-        writeStaging();
+        writeFully(ch, staging.flip(), filePosition);
+        staging.clear();
         ch.truncate(end);
         filePosition = end;
     }
 
     @Override
     public void sync() throws IOException {
+        awaitWrite();
         ch.force(true);
     }
 
@@ -73,23 +96,56 @@ final class DirectChunkOutput implements ChunkOutput {
 
     @Override
     public void close() throws IOException {
+        if (staging == null) {
+            return;
+        }
         try {
+            // The channel and the buffer must outlive a write still in flight; its failure no longer matters.
+            pending.exceptionally(e -> null).join();
             ch.close();
         } finally {
-            ByteBuffer b = staging;
+            pool.release(staging);
             staging = null;
-            if (b != null) {
-                pool.release(b);
+            if (writing != null) {
+                pool.release(writing);
+                writing = null;
             }
         }
     }
 
-    private void writeStaging() throws IOException {
-        staging.flip();
-        while (staging.hasRemaining()) {
-            filePosition += ch.write(staging, filePosition);
+    /** The full staging buffer goes to a writer thread; filling goes on in the buffer of the previous write. */
+    private void handOver() throws IOException {
+        awaitWrite();
+        ByteBuffer full = staging.flip();
+        long at = filePosition;
+        filePosition += full.remaining();
+        staging = writing != null ? writing.clear() : pool.acquire();
+        writing = full;
+        pending = CompletableFuture.runAsync(() -> {
+            try {
+                writeFully(ch, full, at);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }, WRITERS);
+    }
+
+    private void awaitWrite() throws IOException {
+        try {
+            pending.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof UncheckedIOException u) {
+                throw u.getCause();
+            }
+            throw new IOException("chunk write failed", e.getCause());
         }
-        staging.clear();
+    }
+
+    private static void writeFully(FileChannel ch, ByteBuffer b, long at) throws IOException {
+        long position = at;
+        while (b.hasRemaining()) {
+            position += ch.write(b, position);
+        }
     }
 
     private void ensureOpen() throws IOException {

@@ -13,6 +13,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
@@ -65,6 +66,30 @@ class ChunkOutputTest {
         try (Stream<Path> files = Files.list(dir)) {
             assertEquals(List.of(file), files.toList(), "the refused open must not leave a second file");
         }
+    }
+
+    /**
+     * Full staging buffers are written by another thread: a write that failed there must fail the
+     * put at its next write or finish, never pass silently.
+     */
+    @Test
+    void aFailedBackgroundWriteFailsTheNextCallOfThePut() throws IOException {
+        Path file = dir.resolve("read-only");
+        Files.write(file, new byte[0]);
+        // A channel opened for reading refuses every write, as a failing disk would.
+        ChunkOutput out = new DirectChunkOutput(FileChannel.open(file, StandardOpenOption.READ), new StagingBuffers(4096));
+        byte[] staging = new byte[StagingBuffers.BUFFER_BYTES];
+        out.write(ByteBuffer.wrap(staging)); // fills the first buffer and hands it over
+        IOException e = assertThrows(IOException.class, () -> {
+            for (int i = 0; i < 3; i++) { // the second hand-over waits for the first write
+                out.write(ByteBuffer.wrap(staging));
+            }
+        });
+        assertTrue(e.getMessage().contains("chunk write failed"), e.toString());
+        assertThrows(IOException.class, out::finish);
+        assertThrows(IOException.class, out::sync);
+        out.close();
+        assertEquals(0, Files.size(file), "nothing may have been written");
     }
 
     @Test
