@@ -45,7 +45,7 @@ class LargeDataTest {
 
     @BeforeAll
     static void start() {
-        s = TestStack.start("large", Map.of());
+        s = TestStack.startWithFullJit("large", Map.of());
     }
 
     @AfterAll
