@@ -5,10 +5,12 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Logger;
 
@@ -45,6 +47,12 @@ public interface ChunkFileSystem {
 
         private final boolean direct;
         private final Opener opener;
+        /**
+         * Each directory's file store, found once: {@code Files.getFileStore} reads and parses
+         * /proc/mounts on every call (~0.2 ms, and a put made two or three such calls), while the
+         * store's figures are read afresh from the file system (statvfs) each time they are asked.
+         */
+        private final ConcurrentHashMap<Path, FileStore> stores = new ConcurrentHashMap<>();
 
         /** How files are opened: {@code FileChannel::open}, or a test's refusal of O_DIRECT. */
         interface Opener {
@@ -69,7 +77,7 @@ public interface ChunkFileSystem {
 
         /** An O_DIRECT output, or null where the file system refuses O_DIRECT (tmpfs) or its blocks do not fit. */
         private ChunkOutput tryDirect(Path path) throws IOException {
-            long block = Files.getFileStore(path.getParent()).getBlockSize();
+            long block = store(path.getParent()).getBlockSize();
             if (block <= 0 || block > STAGING.alignment() || STAGING.alignment() % block != 0) {
                 warnOnce("block size of " + path.getParent() + " does not divide " + STAGING.alignment());
                 return null;
@@ -122,12 +130,21 @@ public interface ChunkFileSystem {
 
         @Override
         public long usableSpace(Path dir) throws IOException {
-            return Files.getFileStore(dir).getUsableSpace();
+            return store(dir).getUsableSpace();
         }
 
         @Override
         public long totalSpace(Path dir) throws IOException {
-            return Files.getFileStore(dir).getTotalSpace();
+            return store(dir).getTotalSpace();
+        }
+
+        private FileStore store(Path dir) throws IOException {
+            FileStore store = stores.get(dir);
+            if (store == null) {
+                store = Files.getFileStore(dir);
+                stores.putIfAbsent(dir, store);
+            }
+            return store;
         }
     }
 }

@@ -92,6 +92,19 @@ class ChunkOutputTest {
         assertEquals(0, Files.size(file), "nothing may have been written");
     }
 
+    /** The file store is looked up once per directory; its figures must still be read each time. */
+    @Test
+    void diskFiguresAreReadAfreshForADirectoryAlreadySeen() throws IOException {
+        ChunkFileSystem fs = new ChunkFileSystem.Local(true, FileChannel::open);
+        Path data = Files.createDirectory(dir.resolve("data"));
+        assertTrue(fs.usableSpace(data) > 0);
+        assertTrue(fs.totalSpace(data) >= fs.usableSpace(data));
+        Files.delete(data);
+        // A cached number would still come back; the file system now says the directory is gone.
+        assertThrows(IOException.class, () -> fs.usableSpace(data));
+        assertThrows(IOException.class, () -> fs.totalSpace(data));
+    }
+
     @Test
     void writeAfterCloseFailsInsteadOfWritingToAReusedBuffer() throws IOException {
         ChunkOutput out = ChunkFileSystem.local().create(dir.resolve("closed"));
