@@ -59,11 +59,15 @@ final class TestStack implements AutoCloseable {
     static TestStack start(String name, Map<String, String> extraEnv) {
         Map<String, String> env = new HashMap<>(QUICK_START_JIT);
         env.putAll(extraEnv);
-        return startWithFullJit(name, env);
+        return launch(name, env);
     }
 
     /** As {@link #start}, with the services' JIT as in production (both compilers). */
     static TestStack startWithFullJit(String name, Map<String, String> extraEnv) {
+        return launch(name, extraEnv);
+    }
+
+    private static TestStack launch(String name, Map<String, String> extraEnv) {
         Map<String, String> env = new HashMap<>(FAST_MEMBERSHIP);
         env.putAll(extraEnv);
         try {
