@@ -1,13 +1,9 @@
 package dev.kos.storagenode;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 
 /**
  * A chunk's temporary file written with O_DIRECT: bytes are gathered in an aligned buffer and
@@ -20,7 +16,7 @@ import java.util.concurrent.Executors;
  * not the one of the device, nor the file size and allocation, which need the fsync.
  *
  * <p>An O_DIRECT write returns only when the disk has the bytes, so a full staging buffer is
- * written by a writer thread while the caller fills a second one: the put then takes the
+ * written on a {@link BackgroundIo} thread while the caller fills a second one: the put then takes the
  * longer of its network time and its disk time, not their sum. At most one write is in flight
  * per output, so the file is written in order and a put holds at most two staging buffers. A
  * failed write is reported by the next call that needs it ({@link #write}, {@link #finish},
@@ -30,15 +26,11 @@ import java.util.concurrent.Executors;
  * and the file truncated back to its real size in {@link #finish()}.
  */
 final class DirectChunkOutput implements ChunkOutput {
-    /** Threads that sit in O_DIRECT writes; one per put writing at the moment, reused after. */
-    private static final ExecutorService WRITERS = Executors.newCachedThreadPool(
-            Thread.ofPlatform().daemon().name("chunk-writer-", 0).factory());
-
     private final FileChannel ch;
     private final StagingBuffers pool;
     /** The buffer being filled; null once closed. */
     private ByteBuffer staging;
-    /** The buffer the writer thread has, or had last; null until the first hand-over. */
+    /** The buffer the background write has, or had last; null until the first hand-over. */
     private ByteBuffer writing;
     private CompletableFuture<Void> pending = CompletableFuture.completedFuture(null);
     /** Where the staging buffer's first byte goes; always a multiple of the alignment. */
@@ -113,7 +105,7 @@ final class DirectChunkOutput implements ChunkOutput {
         }
     }
 
-    /** The full staging buffer goes to a writer thread; filling goes on in the buffer of the previous write. */
+    /** The full staging buffer is written in the background; filling goes on in the buffer of the previous write. */
     private void handOver() throws IOException {
         awaitWrite();
         ByteBuffer full = staging.flip();
@@ -121,24 +113,11 @@ final class DirectChunkOutput implements ChunkOutput {
         filePosition += full.remaining();
         staging = writing != null ? writing.clear() : pool.acquire();
         writing = full;
-        pending = CompletableFuture.runAsync(() -> {
-            try {
-                writeFully(ch, full, at);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }, WRITERS);
+        pending = BackgroundIo.start(() -> writeFully(ch, full, at));
     }
 
     private void awaitWrite() throws IOException {
-        try {
-            pending.join();
-        } catch (CompletionException e) {
-            if (e.getCause() instanceof UncheckedIOException u) {
-                throw u.getCause();
-            }
-            throw new IOException("chunk write failed", e.getCause());
-        }
+        BackgroundIo.await(pending, "chunk write");
     }
 
     private static void writeFully(FileChannel ch, ByteBuffer b, long at) throws IOException {

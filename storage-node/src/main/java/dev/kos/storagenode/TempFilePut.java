@@ -66,7 +66,7 @@ final class TempFilePut implements ChunkPut {
             if (out.cached() && unflushed >= FLUSH_EVERY && flushing.isDone()) {
                 awaitFlush();
                 unflushed = 0;
-                flushing = CompletableFuture.runAsync(this::syncQuietly, FLUSHER);
+                flushing = BackgroundIo.start(out::sync);
             }
         } catch (IOException e) {
             abort();
@@ -125,27 +125,9 @@ final class TempFilePut implements ChunkPut {
         reservation.close();
     }
 
-    private static final java.util.concurrent.Executor FLUSHER =
-            r -> Thread.ofVirtual().name("chunk-flush").start(r);
-
-    private void syncQuietly() {
-        try {
-            out.sync();
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-    }
-
     /** Waits for the background flush; its failure is this put's failure. */
     private void awaitFlush() throws IOException {
-        try {
-            flushing.join();
-        } catch (java.util.concurrent.CompletionException e) {
-            if (e.getCause() instanceof java.io.UncheckedIOException u) {
-                throw u.getCause();
-            }
-            throw new IOException("background flush failed", e.getCause());
-        }
+        BackgroundIo.await(flushing, "background flush");
     }
 
     private void ensureOpen() {
