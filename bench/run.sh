@@ -306,6 +306,14 @@ for i in $(seq "$B_REPS"); do
     add dd_read "$(dd_mbps if="$W/dd.tmp" of=/dev/null bs=1M)"
   fi
   rm -f "$W/dd.tmp"
+  # The floor of a download's byte path (ByteRelay.java: read, CRC32C, two loopback TCP hops, no
+  # protocol). Written with O_DIRECT as the nodes write chunks, so the first relay reads the disk,
+  # as a GET after its PUT does, and the second the page cache, as a file read again and again does.
+  dd if="$BIG" of="$W/relay.tmp" bs=1M oflag=direct status=none
+  add relay_cold "$("$JAVA_HOME/bin/java" bench/src/main/java/dev/kos/bench/ByteRelay.java "$W/relay.tmp" 2>>"$W/relay.log")"
+  v=$("$JAVA_HOME/bin/java" bench/src/main/java/dev/kos/bench/ByteRelay.java "$W/relay.tmp" 2>>"$W/relay.log")
+  add relay_hot "$v"; add relay_hot_mib "$(awk -v v="$v" 'BEGIN { printf "%.1f", v / 1.048576 }')"
+  rm -f "$W/relay.tmp"
   settle   # the disk's own rate of durable 1 MiB files (write, fsync, rename, directory fsync), 8 writers
   add disk_small "$("$JAVA_HOME/bin/java" bench/src/main/java/dev/kos/bench/DurableFiles.java "$W/durable" 8 10 $((1 << 20)))"
   rm -rf "$W/durable"
@@ -531,6 +539,8 @@ TABLE=$(
   row "2 GiB GET, MB/s" ours_get2g nginx_get2g "≥ 0.8× nginx, ≥ 100 MB/s" "r >= 0.8 && o >= 100"
   row "2 GiB PUT vs disk: dd 2 GiB fdatasync, MB/s" ours_put2g dd_write "—" ""
   row "2 GiB GET vs disk: dd cold read, MB/s" ours_get2g dd_read "—" ""
+  row "2 GiB GET vs its floor: the file read from disk (written with O_DIRECT, as the nodes write), CRC32C-checked and relayed over two loopback TCP hops in plain Java (ByteRelay), MB/s" ours_get2g relay_cold "—" ""
+  row "2 GiB GET vs the same relay from the page cache, MB/s" ours_get2g relay_hot "—" ""
   row "2 GiB PUT: CPU s per GiB, whole stack (gateway $(cell ours_put2g_cpu_gw), nodes $(cell ours_put2g_cpu_nodes); kernel $(cell ours_put2g_sys))" ours_put2g_cpu nginx_put2g_cpu "—" ""
   row "2 GiB GET: CPU s per GiB, whole stack (gateway $(cell ours_get2g_cpu_gw), nodes $(cell ours_get2g_cpu_nodes); kernel $(cell ours_get2g_sys))" ours_get2g_cpu nginx_get2g_cpu "—" ""
   [ -n "${V[s3_put2g]:-}" ] && row "2 GiB PUT vs S3Proxy, MB/s" ours_put2g s3_put2g "—" ""
@@ -544,6 +554,7 @@ TABLE=$(
   row "1 MiB upload, median ms: sealed → completed (outbox → Kafka → placement)" ours_put1m_final "" "—" ""
   row "1 MiB upload errors (non-2xx, socket)" ours_put1m_err nginx_put1m_err "0" "x == 0"
   row "1 MiB downloads/s, 8 conns, $B_WRK_DUR" ours_get1m_rps nginx_get1m_rps "≥ 0.5× nginx" "r >= 0.5"
+  row "1 MiB downloads/s vs the floor: the relay from the page cache, MiB/s (no per-request work at all)" ours_get1m_rps relay_hot_mib "—" ""
   row "1 MiB download p50, ms" ours_get1m_p50 nginx_get1m_p50 "—" ""
   row "1 MiB download p99, ms" ours_get1m_p99 nginx_get1m_p99 "—" ""
   [ -n "${V[s3_put1m_rps]:-}" ] && row "1 MiB uploads/s vs S3Proxy" ours_put1m_rps s3_put1m_rps "—" ""

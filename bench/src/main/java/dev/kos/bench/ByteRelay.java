@@ -1,0 +1,145 @@
+package dev.kos.bench;
+
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.zip.CRC32C;
+
+/**
+ * The floor of a download's byte path on this machine: what a GET could at most reach here with
+ * no HTTP, no gRPC, no framing and no per-request work, only the moves our design cannot skip.
+ * A "node" thread reads the file in 1 MiB reads and checks each 64 KiB block's CRC32C, as a
+ * storage node does before it sends; a "gateway" thread receives it over loopback TCP, keeps the
+ * chunk's CRC32C as it passes, and sends it on over a second loopback connection to a "client"
+ * thread that counts and drops it. nginx serves a cached file with {@code sendfile}: one hop, no
+ * copy through user space, no checksum.
+ *
+ * <p>Whether the file is in the page cache is the caller's choice: {@code bench/run.sh} writes
+ * it with O_DIRECT, as the nodes write chunks, so the first relay reads the disk (a GET after a
+ * PUT) and the second the page cache (a file read again and again).
+ *
+ * <p>Dependency-free so that bench/run.sh starts it as a single source file
+ * ({@code java ByteRelay.java FILE}); prints MB/s (10^6 bytes per second) on stdout and the
+ * process's CPU seconds per GiB on stderr.
+ */
+public final class ByteRelay {
+    private static final int READ = 1 << 20;
+    private static final int BLOCK = 64 << 10;
+
+    private ByteRelay() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (args.length != 1) {
+            System.err.println("usage: java ByteRelay.java FILE");
+            System.exit(2);
+        }
+        Path file = Path.of(args[0]);
+        InetAddress loopback = InetAddress.getLoopbackAddress();
+        try (ServerSocketChannel toGateway = ServerSocketChannel.open().bind(new InetSocketAddress(loopback, 0));
+                ServerSocketChannel toClient = ServerSocketChannel.open().bind(new InetSocketAddress(loopback, 0))) {
+            AtomicReference<Throwable> failure = new AtomicReference<>();
+            long[] received = new long[1];
+            var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+            long cpu0 = os.getProcessCpuTime();
+            long t0 = System.nanoTime();
+            List<Thread> threads = new ArrayList<>();
+            threads.add(start("node", failure, () -> node(file, toGateway)));
+            threads.add(start("gateway", failure, () -> gateway(toGateway, toClient)));
+            threads.add(start("client", failure, () -> received[0] = client(toClient)));
+            for (Thread t : threads) {
+                t.join();
+            }
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            double cpu = (os.getProcessCpuTime() - cpu0) / 1e9;
+            if (failure.get() != null) {
+                throw new IllegalStateException("relay failed", failure.get());
+            }
+            long size = java.nio.file.Files.size(file);
+            if (received[0] != size) {
+                throw new IllegalStateException("relayed " + received[0] + " of " + size + " bytes");
+            }
+            System.out.printf("%.1f%n", size / seconds / 1e6);
+            System.err.printf("ByteRelay: %.2f CPU-s per GiB%n", cpu / (size / (double) (1L << 30)));
+        }
+    }
+
+    private interface Work {
+        void run() throws IOException;
+    }
+
+    private static Thread start(String name, AtomicReference<Throwable> failure, Work work) {
+        return Thread.ofPlatform().name(name).start(() -> {
+            try {
+                work.run();
+            } catch (Throwable e) {
+                failure.compareAndSet(null, e);
+            }
+        });
+    }
+
+    private static void node(Path file, ServerSocketChannel gateway) throws IOException {
+        try (FileChannel in = FileChannel.open(file);
+                SocketChannel out = SocketChannel.open(gateway.getLocalAddress())) {
+            ByteBuffer buf = ByteBuffer.allocateDirect(READ);
+            CRC32C crc = new CRC32C();
+            long checked = 0;
+            for (long pos = 0;; pos += buf.limit()) {
+                buf.clear();
+                if (in.read(buf, pos) < 0) {
+                    break;
+                }
+                buf.flip();
+                for (int at = 0; at < buf.limit(); at += BLOCK) {
+                    crc.reset();
+                    crc.update(buf.slice(at, Math.min(BLOCK, buf.limit() - at)));
+                    checked += crc.getValue() & 1; // keeps the check from being optimized away
+                }
+                while (buf.hasRemaining()) {
+                    out.write(buf);
+                }
+            }
+            if (checked < 0) {
+                throw new AssertionError();
+            }
+        }
+    }
+
+    private static void gateway(ServerSocketChannel fromNode, ServerSocketChannel client) throws IOException {
+        try (SocketChannel in = fromNode.accept(); SocketChannel out = SocketChannel.open(client.getLocalAddress())) {
+            ByteBuffer buf = ByteBuffer.allocateDirect(READ);
+            CRC32C crc = new CRC32C();
+            while (true) {
+                buf.clear();
+                if (in.read(buf) < 0) {
+                    break;
+                }
+                buf.flip();
+                crc.update(buf.duplicate());
+                while (buf.hasRemaining()) {
+                    out.write(buf);
+                }
+            }
+        }
+    }
+
+    private static long client(ServerSocketChannel server) throws IOException {
+        try (SocketChannel in = server.accept()) {
+            ByteBuffer buf = ByteBuffer.allocateDirect(READ);
+            long total = 0;
+            for (int n; (n = in.read(buf.clear())) >= 0;) {
+                total += n;
+            }
+            return total;
+        }
+    }
+}
