@@ -73,6 +73,16 @@ class StorageManagementTest {
     }
 
     @Test
+    @Order(0)
+    void theLocalStackFinalizesOnOneStreamThread() {
+        // The local stack's choice for its embedded PostgreSQL, which does not wait for WAL
+        // flushes, so more threads would overlap nothing (LocalStack); the service's default is 3.
+        Map<String, Object> finalizer = Poll.until(CONVERGE, "the placement service's finalizer running",
+                () -> placementHealth("finalizer"), f -> "running".equals(f.get("state")));
+        assertEquals(1L, ((Number) finalizer.get("stream_threads")).longValue(), finalizer::toString);
+    }
+
+    @Test
     @Order(1)
     void TestAddStorageServer_Dynamic() throws IOException {
         String newcomer = TestStack.node(7);
@@ -297,13 +307,18 @@ class StorageManagementTest {
         return r.json();
     }
 
-    /** The rebalance section of the placement service's /health (served on the gateway port + 1). */
+    /** The rebalance section of the placement service's /health. */
     private Map<String, Object> rebalanceHealth() {
+        return placementHealth("rebalance");
+    }
+
+    /** A section of the placement service's /health (served on the gateway port + 1). */
+    private Map<String, Object> placementHealth(String section) {
         int port = URI.create(s.stack.gatewayUrl()).getPort() + 1;
         KosClient.Response r = new KosClient("http://localhost:" + port).get("/health");
         assertEquals(200, r.status(), r::toString);
         @SuppressWarnings("unchecked")
-        Map<String, Object> rebalance = (Map<String, Object>) r.json().get("rebalance");
-        return new HashMap<>(rebalance);
+        Map<String, Object> part = (Map<String, Object>) r.json().get(section);
+        return new HashMap<>(part);
     }
 }

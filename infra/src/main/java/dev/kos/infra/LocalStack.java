@@ -209,7 +209,13 @@ public final class LocalStack implements AutoCloseable {
         for (int i = 1; i <= config.nodes(); i++) {
             startNode(i);
         }
-        startService("placement", "dev.kos.placement.Main", "-Xmx384m",
+        // One stream thread, not the service's default three: the threads are there to overlap
+        // finalizing commits that wait for PostgreSQL's WAL flush, and the embedded PostgreSQL
+        // does not wait for it (synchronous_commit=off), so here they overlapped nothing and cost
+        // CPU: 1 MiB uploads on warm stacks, 4 runs each, placement 4.5-4.9 -> 3.0-3.3 CPU-ms per
+        // upload, the whole stack 26.6-27.7 -> 23.1-25.6 (bench/README.md, small uploads).
+        // KOS_PLACEMENT_STREAM_THREADS set by the caller still wins.
+        startService("placement", "dev.kos.placement.Main", List.of("-Xmx384m"), Map.of("KOS_PLACEMENT_STREAM_THREADS", "1"),
                 "--placement-state-dir=" + home.resolve("placement"),
                 "--placement-health-port=" + config.placementHealthPort());
         startService("cleanup", "dev.kos.cleanup.Main", "-Xmx256m");

@@ -14,7 +14,7 @@ import java.util.concurrent.Executors;
 import org.apache.kafka.streams.KafkaStreams;
 
 /**
- * {@code GET /health} of the placement service: the stream processing state, the outbox relay
+ * {@code GET /health} of the placement service: the stream processing state and threads, the outbox relay
  * and the rebalancer's progress (chunks and bytes left and done). 200 while finalization runs,
  * 503 otherwise. The JDK's own HTTP server is enough for one read-only endpoint.
  */
@@ -41,9 +41,11 @@ final class HealthEndpoint implements AutoCloseable {
         return server.getAddress().getPort();
     }
 
-    static String body(KafkaStreams.State streams, OutboxRelay relay, RebalanceStatus rebalance) {
+    /** {@code streamThreads}: the finalizer's running threads, fewer than configured if some died. */
+    static String body(KafkaStreams.State streams, int streamThreads, OutboxRelay relay, RebalanceStatus rebalance) {
         StringBuilder json = new StringBuilder("{\"status\":\"").append(isUp(streams) ? "up" : "down").append('"');
-        json.append(",\"finalizer\":{\"state\":\"").append(streams.name().toLowerCase(Locale.ROOT)).append("\"}");
+        json.append(",\"finalizer\":{\"state\":\"").append(streams.name().toLowerCase(Locale.ROOT))
+                .append("\",\"stream_threads\":").append(streamThreads).append('}');
         if (relay != null) {
             json.append(",\"outbox_relay\":{\"active\":").append(relay.isActive())
                     .append(",\"lag_ms\":").append(relay.lag().toMillis())
@@ -77,7 +79,8 @@ final class HealthEndpoint implements AutoCloseable {
                 return;
             }
             KafkaStreams.State state = service.state();
-            byte[] body = body(state, relay, rebalancer == null ? null : rebalancer.status()).getBytes(StandardCharsets.UTF_8);
+            byte[] body = body(state, service.streamThreads(), relay, rebalancer == null ? null : rebalancer.status())
+                    .getBytes(StandardCharsets.UTF_8);
             exchange.getResponseHeaders().set("Content-Type", "application/json");
             exchange.sendResponseHeaders(isUp(state) ? 200 : 503, body.length);
             try (OutputStream out = exchange.getResponseBody()) {

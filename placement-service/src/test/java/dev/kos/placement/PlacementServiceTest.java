@@ -275,9 +275,10 @@ class PlacementServiceTest {
                     java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://localhost:" + health.port() + "/health")).build(),
                     java.net.http.HttpResponse.BodyHandlers.ofString());
             assertEquals(200, r.statusCode(), r.body());
-            assertTrue(r.body().contains("\"finalizer\":{\"state\":\"running\"}"), r.body());
+            assertTrue(r.body().contains("\"finalizer\":{\"state\":\"running\",\"stream_threads\":"
+                    + PlacementConfig.DEFAULT_STREAM_THREADS + "}"), r.body());
             assertTrue(r.body().contains("\"outbox_relay\":{\"active\":"), r.body());
         }
-        assertTrue(HealthEndpoint.body(org.apache.kafka.streams.KafkaStreams.State.ERROR, null, null).startsWith("{\"status\":\"down\""));
+        assertTrue(HealthEndpoint.body(org.apache.kafka.streams.KafkaStreams.State.ERROR, 0, null, null).startsWith("{\"status\":\"down\""));
     }
 }
