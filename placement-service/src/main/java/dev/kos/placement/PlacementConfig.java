@@ -22,7 +22,9 @@ import java.time.Duration;
  *   <tr><td>--placement-stream-threads / KOS_PLACEMENT_STREAM_THREADS</td><td>3</td>
  *       <td>stream threads; each finalizes its partitions of the files topic in order, and several
  *       overlap their PostgreSQL commits (measured: one thread queued completions behind each other's
- *       fsync under 8 concurrent uploads); more than the files topic's partitions would idle</td></tr>
+ *       fsync under 8 concurrent uploads); more than the files topic's partitions would idle. Against
+ *       a PostgreSQL that does not wait for WAL flushes (synchronous_commit=off, as the local stack's
+ *       embedded one) there is nothing to overlap, and one thread costs less: the local stack runs one</td></tr>
  *   <tr><td>--placement-health-port / KOS_PLACEMENT_HEALTH_PORT</td><td>8091</td>
  *       <td>GET /health: finalizer state, outbox relay, rebalance progress (0 picks a free port)</td></tr>
  *   <tr><td>db.* , events.*</td><td></td><td>see Database and OutboxRelay</td></tr>
