@@ -213,7 +213,9 @@ public final class LocalStack implements AutoCloseable {
         // finalizing commits that wait for PostgreSQL's WAL flush, and the embedded PostgreSQL
         // does not wait for it (synchronous_commit=off), so here they overlapped nothing and cost
         // CPU: 1 MiB uploads on warm stacks, 4 runs each, placement 4.5-4.9 -> 3.0-3.3 CPU-ms per
-        // upload, the whole stack 26.6-27.7 -> 23.1-25.6 (bench/README.md, small uploads).
+        // upload, the whole stack 26.6-27.7 -> 23.1-25.6 (bench/README.md, small uploads). The
+        // price: a finalization waits for the one thread (sealed -> completed 23 -> 40 ms in two
+        // full bench runs), while the POST's p50 still fell (121 -> 115 ms).
         // KOS_PLACEMENT_STREAM_THREADS set by the caller still wins.
         startService("placement", "dev.kos.placement.Main", List.of("-Xmx384m"), Map.of("KOS_PLACEMENT_STREAM_THREADS", "1"),
                 "--placement-state-dir=" + home.resolve("placement"),
