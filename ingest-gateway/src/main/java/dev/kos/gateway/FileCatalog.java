@@ -71,17 +71,17 @@ public final class FileCatalog {
     }
 
     /**
-     * Creates the file (pending, not readable) with its upload session. {@code declaredSize} is
-     * what the client announced (-1 unknown): it goes into the event only, the row gets the
-     * real size when sealed.
+     * Creates the file (pending, not readable) with its upload session, before the first chunk of
+     * an upload that spans chunks is put: an interruption between its chunks then leaves a session
+     * for cleanup to expire. {@code declaredSize} is what the client announced (-1 unknown): it
+     * goes into the event only, the row gets the real size when sealed. An upload that fits in one
+     * chunk skips this and {@link #seal}: {@link #recordSealed} writes it whole.
      */
     public void begin(NewFile f, long declaredSize) {
         db.inTransaction(c -> {
             long seq = files.create(c, f, 1).eventSeq(); // upload_started's sequence, reserved by the insert
             sessions.open(c, f.fileId(), gatewayId, sessionTtl);
-            OutboxWriter.appendReserved(c, List.of(events.uploadStarted(f.fileId(), UploadStarted.newBuilder()
-                    .setName(f.name()).setContentType(f.contentType()).setDeclaredSize(declaredSize)
-                    .setChunkSize(f.chunkSize()).build())), seq);
+            OutboxWriter.appendReserved(c, List.of(startedEvent(f, declaredSize)), seq);
             return null;
         });
         listingChanged();
@@ -102,21 +102,17 @@ public final class FileCatalog {
                 throw new ApiException(io.helidon.http.Status.CONFLICT_409, "upload_expired",
                         "the upload session of " + fileId + " expired or was closed");
             }
+            if (chunk.index() == 0) {
+                files.startUpload(c, fileId); // chunks are recorded in index order: the first moves the file on
+            }
             OutboxWriter.append(c, recordChunk(c, fileId, chunk));
             return null;
         });
         listingChanged(); // the first chunk moves the file to uploading
     }
 
-    /**
-     * Writes the chunk's rows and returns its chunk_stored event, for the caller to append. Chunks
-     * are recorded in index order, so the first one's record is the one that moves the file from
-     * pending to uploading.
-     */
+    /** Writes the chunk's rows and returns its chunk_stored event, for the caller to append. */
     private EventEnvelope.Builder recordChunk(Connection c, UUID fileId, StoredChunk chunk) throws SQLException {
-        if (chunk.index() == 0) {
-            files.startUpload(c, fileId);
-        }
         chunks.addChunk(c, fileId, chunk.index(), chunk.chunkId(), chunk.size(), chunk.crc32c(), chunk.nodeId());
         return events.chunkStored(fileId, ChunkStored.newBuilder()
                 .setChunkIndex(chunk.index()).setChunkId(chunk.chunkId()).setSize(chunk.size())
@@ -139,12 +135,14 @@ public final class FileCatalog {
         db.inTransaction(c -> {
             List<EventEnvelope.Builder> toAppend = new ArrayList<>(2);
             if (lastChunk.isPresent()) {
+                if (lastChunk.get().index() == 0) {
+                    files.startUpload(c, fileId);
+                }
                 toAppend.add(recordChunk(c, fileId, lastChunk.get()));
             } else if (result.chunks().isEmpty()) {
                 files.startUpload(c, fileId); // an empty file never stored a chunk
             }
-            toAppend.add(events.uploadSealed(fileId, UploadSealed.newBuilder()
-                    .setSize(result.size()).setSha256(result.sha256()).setChunkCount(result.chunks().size()).build()));
+            toAppend.add(sealedEvent(fileId, result));
             // The session's progress is not moved: it is closed below. Expiry cannot overtake the
             // seal unseen, since it moves the file out of uploading under the same row lock.
             long seq = files.seal(c, fileId, result.size(), result.sha256(), result.chunks().size(), toAppend.size())
@@ -152,6 +150,63 @@ public final class FileCatalog {
                             "file " + fileId + " is no longer uploading (expired or deleted meanwhile)"));
             sessions.close(c, fileId);
             OutboxWriter.appendReserved(c, toAppend, seq); // chunk_stored, then upload_sealed: one insert batch
+            return null;
+        });
+        listingChanged();
+    }
+
+    private EventEnvelope.Builder sealedEvent(UUID fileId, UploadResult result) {
+        return events.uploadSealed(fileId, UploadSealed.newBuilder()
+                .setSize(result.size()).setSha256(result.sha256()).setChunkCount(result.chunks().size()).build());
+    }
+
+    private EventEnvelope.Builder startedEvent(NewFile f, long declaredSize) {
+        return events.uploadStarted(f.fileId(), UploadStarted.newBuilder()
+                .setName(f.name()).setContentType(f.contentType()).setDeclaredSize(declaredSize)
+                .setChunkSize(f.chunkSize()).build());
+    }
+
+    /**
+     * Records a whole upload that was never {@link #begin begun}, once its body has ended and its
+     * bytes (one chunk at most) are durable: the file sealed and waiting for completion, its chunk,
+     * and upload_started, chunk_stored and upload_sealed, in one transaction. For an upload that
+     * fits in one chunk this replaces begin + seal: one commit instead of two, no session row to
+     * insert and delete, one insert of the file instead of an insert and two updates. Nothing is
+     * written on failure; the chunk is then an orphan for the cleanup worker's collector, unless
+     * the caller deletes it (only safe when this threw before its commit could have happened).
+     */
+    public void recordSealed(NewFile f, long declaredSize, UploadResult result, Optional<StoredChunk> chunk) {
+        if (result.chunks().size() != (chunk.isPresent() ? 1 : 0)) {
+            throw new IllegalArgumentException("an upload recorded at once has its one chunk or none, got "
+                    + result.chunks().size() + " chunks");
+        }
+        db.inTransaction(c -> {
+            List<EventEnvelope.Builder> toAppend = new ArrayList<>(3);
+            toAppend.add(startedEvent(f, declaredSize));
+            long seq = files.createSealed(c, f, result.size(), result.sha256(), result.chunks().size(), chunk.isPresent() ? 3 : 2)
+                    .eventSeq();
+            if (chunk.isPresent()) {
+                toAppend.add(recordChunk(c, f.fileId(), chunk.get()));
+            }
+            toAppend.add(sealedEvent(f.fileId(), result));
+            OutboxWriter.appendReserved(c, toAppend, seq); // one insert batch, in sequence order
+            return null;
+        });
+        listingChanged();
+    }
+
+    /**
+     * The upload failed before it was {@link #begin begun}: the file is recorded failed, with
+     * upload_started and upload_aborted, so the failure is visible (and announced) as for any
+     * other upload. Nothing of it was recorded before, so nothing else needs undoing here.
+     * {@code bytesReceived}: the body bytes read before the failure.
+     */
+    public void recordFailed(NewFile f, long declaredSize, String reason, long bytesReceived) {
+        db.inTransaction(c -> {
+            long seq = files.createFailed(c, f, reason, 2).eventSeq();
+            OutboxWriter.appendReserved(c, List.of(startedEvent(f, declaredSize),
+                    events.uploadAborted(f.fileId(), UploadAborted.newBuilder()
+                            .setReason(abortReason(reason)).setMessage(reason).setBytesReceived(bytesReceived).build())), seq);
             return null;
         });
         listingChanged();

@@ -25,6 +25,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.logging.Logger;
 
@@ -58,8 +60,11 @@ public final class FilesService implements HttpService {
         IncomingFile file = uploads.open(req);
         UUID fileId = UUID.randomUUID();
         FileCatalog catalog = gateway.catalog();
-        catalog.begin(new NewFile(fileId, file.name(), file.contentType(), Optional.empty(), gateway.pipeline().chunkSize()),
-                file.declaredSize());
+        NewFile newFile = new NewFile(fileId, file.name(), file.contentType(), Optional.empty(), gateway.pipeline().chunkSize());
+        // Begun (pending, with a session) only once the body fills a chunk: an upload that fits in
+        // one chunk is recorded whole, in one transaction, when its chunk is stored.
+        AtomicBoolean begun = new AtomicBoolean();
+        AtomicLong received = new AtomicLong(); // body bytes read: an unbegun failure reports them
         List<StoredChunk> stored = new ArrayList<>();
         // The final chunk, durable but recorded only with the seal (one commit fewer per upload).
         AtomicReference<StoredChunk> lastChunk = new AtomicReference<>();
@@ -67,6 +72,12 @@ public final class FilesService implements HttpService {
         IdleWatchdog.Ticket ticket = gateway.watchdog().watch("upload " + fileId);
         try {
             result = gateway.pipeline().upload(fileId, file.body(), file.expectedSha256(), new UploadSink() {
+                @Override
+                public void spansChunks() {
+                    catalog.begin(newFile, file.declaredSize());
+                    begun.set(true);
+                }
+
                 @Override
                 public void chunkStored(StoredChunk chunk, long bytesReceived) {
                     stored.add(chunk);
@@ -83,6 +94,7 @@ public final class FilesService implements HttpService {
 
                 @Override
                 public void progress(long bytesReceived) {
+                    received.lazySet(bytesReceived);
                     ticket.touch();
                 }
 
@@ -101,8 +113,10 @@ public final class FilesService implements HttpService {
         } catch (Exception e) {
             ticket.close();
             ApiException failure = asUploadFailure(e, ticket.fired());
-            recordDeferred(fileId, lastChunk.get(), result(stored));
-            abandon(fileId, failure, stored);
+            if (begun.get()) {
+                recordDeferred(fileId, lastChunk.get(), result(stored));
+            }
+            abandon(newFile, file.declaredSize(), begun.get(), received.get(), failure, stored);
             throw failure;
         } finally {
             ticket.close();
@@ -110,11 +124,18 @@ public final class FilesService implements HttpService {
         // Watched before the seal commits, so its settle cannot be missed and nothing is read until it comes.
         try (SettledListener.Waiter waiter = catalog.watchSettled(fileId)) {
             try {
-                catalog.seal(fileId, result, Optional.ofNullable(lastChunk.get()));
+                if (begun.get()) {
+                    catalog.seal(fileId, result, Optional.ofNullable(lastChunk.get()));
+                } else {
+                    catalog.recordSealed(newFile, file.declaredSize(), result, Optional.ofNullable(lastChunk.get()));
+                }
             } catch (RuntimeException e) {
-                // The seal may have failed before or after its commit: the chunk is recorded (so cleanup
-                // finds it), never deleted here, since a committed seal may already be completing.
-                recordDeferred(fileId, lastChunk.get(), result.size());
+                // The seal may have failed before or after its commit: the chunk is never deleted here,
+                // since a committed seal may already be completing. A begun upload records it (so cleanup
+                // finds it with the expired upload); otherwise it is the orphan collector's, if unrecorded.
+                if (begun.get()) {
+                    recordDeferred(fileId, lastChunk.get(), result.size());
+                }
                 throw e;
             }
             long sealedAt = System.nanoTime();
@@ -187,10 +208,21 @@ public final class FilesService implements HttpService {
         return new ApiException(Status.INTERNAL_SERVER_ERROR_500, "internal_error", "upload failed: " + e, e);
     }
 
-    /** Marks the upload failed and drops the chunks it stored: nothing of it stays readable. */
-    private void abandon(UUID fileId, ApiException failure, List<StoredChunk> stored) {
+    /**
+     * Marks the upload failed (an upload never begun is recorded failed at once, with the
+     * {@code received} body bytes it read) and drops the chunks it stored: nothing of it stays
+     * readable.
+     */
+    private void abandon(NewFile newFile, long declaredSize, boolean begun, long received, ApiException failure,
+                         List<StoredChunk> stored) {
+        UUID fileId = newFile.fileId();
+        String reason = failure.code() + ": " + failure.getMessage();
         try {
-            gateway.catalog().fail(fileId, failure.code() + ": " + failure.getMessage());
+            if (begun) {
+                gateway.catalog().fail(fileId, reason);
+            } else {
+                gateway.catalog().recordFailed(newFile, declaredSize, reason, received);
+            }
         } catch (RuntimeException e) {
             LOG.warning(() -> "upload " + fileId + ": could not mark it failed: " + e.getMessage());
         }

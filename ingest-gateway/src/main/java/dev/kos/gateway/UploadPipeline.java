@@ -79,6 +79,9 @@ public final class UploadPipeline {
                     throw new ApiException(Status.REQUEST_ENTITY_TOO_LARGE_413, "too_many_chunks",
                             "file needs more than " + ChunkIds.MAX_CHUNKS + " chunks");
                 }
+                if (index == 0 && filled == pool.chunkSize()) {
+                    sink.spansChunks(); // before the first put; may throw, and filling is still ours to release
+                }
                 inFlight = InFlight.start(placer, index, ChunkIds.of(fileId, index), filling, (int) crc.getValue());
                 filling = null;
                 index++;

@@ -5,6 +5,15 @@ package dev.kos.gateway;
  * plugs in here. Called on the uploading thread, in chunk order.
  */
 public interface UploadSink {
+    /**
+     * The first chunk is full, so the body may span several chunks: called once, before any put.
+     * An upload whose body ends within its first chunk never hears it, and its only chunk is put
+     * after the body ended. Why it matters: a sink records a long upload here (a session, a
+     * pending file) so that an interruption between its chunks leaves something cleanup can
+     * expire, while a short one can be recorded whole in one transaction at its end.
+     */
+    void spansChunks();
+
     /** A chunk is durable on a node. {@code bytesReceived} counts body bytes read so far. */
     void chunkStored(StoredChunk chunk, long bytesReceived);
 

@@ -244,37 +244,84 @@ class GatewayApiTest {
         byte[] data = random(CHUNK + 5, 4);
         HttpResponse<String> up = uploadRaw("mismatch.bin", data, "X-Checksum-SHA256", sha256(new byte[] {1}));
         assertError(up, 400, "checksum_mismatch");
-        UUID id = h.db.withConnection(c -> {
-            try (var rs = c.createStatement().executeQuery("SELECT file_id FROM files WHERE name = 'mismatch.bin'")) {
-                assertTrue(rs.next());
-                return rs.getObject(1, UUID.class);
-            }
-        });
+        UUID id = h.fileNamed("mismatch.bin").orElseThrow();
         assertEquals("failed", h.status(id));
         List<String> events = h.events.awaitPublished(id, "upload_aborted");
         assertEquals("upload_aborted", events.getLast());
         // The final chunk is normally recorded with the seal; with no seal it is recorded on its
         // own, so the cleanup worker learns of both chunks and deletes them.
         assertEquals(2, events.stream().filter("chunk_stored"::equals).count(), events.toString());
-        int recorded = h.db.withConnection(c -> {
-            try (var ps = c.prepareStatement("SELECT count(*) FROM chunks WHERE file_id = ?")) {
-                ps.setObject(1, id);
-                try (var rs = ps.executeQuery()) {
-                    rs.next();
-                    return rs.getInt(1);
-                }
-            }
-        });
-        assertEquals(2, recorded, "both chunks recorded");
+        assertEquals(2, h.chunkRows(id), "both chunks recorded");
         assertError(http.send(HttpRequest.newBuilder(h.uri("/files/" + id)).build(), HttpResponse.BodyHandlers.ofString()),
                 409, "file_not_completed");
         // The chunks it stored are dropped from the nodes (best effort, asynchronously).
+        assertNoChunkOnAnyNode(id);
+    }
+
+    private static void assertNoChunkOnAnyNode(UUID id) {
         String prefix = ChunkIds.prefix(id);
         assertTrue(GatewayHarness.await(Duration.ofSeconds(10), () -> h.nodes.values().stream().allMatch(n -> {
             try (var s = h.clients.client("127.0.0.1:" + n.port()).list(prefix)) {
                 return s.findAny().isEmpty();
             }
         })), "orphan chunks were removed");
+    }
+
+    @Test
+    void anUploadThatFitsInOneChunkIsRecordedInOneTransaction() throws Exception {
+        List<String> lifecycle = List.of("upload_started", "chunk_stored", "upload_sealed", "file_completed");
+        byte[] small = random(CHUNK - 1, 5);
+        HttpResponse<String> up = uploadRaw("one-chunk.bin", small);
+        assertEquals(201, up.statusCode(), up.body());
+        UUID id = idOf(up);
+        assertArrayEquals(small, get("/files/" + id).body());
+        assertEquals(lifecycle, h.events.awaitPublished(id, "file_completed"));
+        // now() is its transaction's start time: the row's creation, its seal and its chunk share one.
+        assertEquals(1, recordTimes(id), "created, sealed and its chunk recorded in one transaction");
+
+        // A body that fills its first chunk may go on, so it is begun (pending, with a session)
+        // before that chunk is put, and sealed in a later transaction.
+        byte[] full = random(CHUNK, 6);
+        HttpResponse<String> fullUp = uploadRaw("full-chunk.bin", full);
+        assertEquals(201, fullUp.statusCode(), fullUp.body());
+        UUID fullId = idOf(fullUp);
+        assertArrayEquals(full, get("/files/" + fullId).body());
+        assertEquals(lifecycle, h.events.awaitPublished(fullId, "file_completed"));
+        assertEquals(2, recordTimes(fullId), "begun, then sealed with its chunk");
+
+        HttpResponse<String> empty = uploadRaw("empty-whole.txt", new byte[0]);
+        assertEquals(201, empty.statusCode(), empty.body());
+        assertEquals(List.of("upload_started", "upload_sealed", "file_completed"),
+                h.events.awaitPublished(idOf(empty), "file_completed"));
+    }
+
+    /** The distinct times among the file's creation, its seal and its chunks' records. */
+    private static int recordTimes(UUID id) {
+        return h.db.withConnection(c -> {
+            try (var ps = c.prepareStatement("SELECT count(DISTINCT t) FROM (SELECT created_at t FROM files WHERE file_id = ? "
+                    + "UNION ALL SELECT sealed_at FROM files WHERE file_id = ? UNION ALL SELECT created_at FROM chunks "
+                    + "WHERE file_id = ?) x")) {
+                ps.setObject(1, id);
+                ps.setObject(2, id);
+                ps.setObject(3, id);
+                try (var rs = ps.executeQuery()) {
+                    rs.next();
+                    return rs.getInt(1);
+                }
+            }
+        });
+    }
+
+    @Test
+    void aOneChunkUploadThatFailsIsRecordedFailedAndItsChunkDropped() throws Exception {
+        HttpResponse<String> up = uploadRaw("one-chunk-mismatch.bin", random(1000, 7), "X-Checksum-SHA256",
+                sha256(new byte[] {1}));
+        assertError(up, 400, "checksum_mismatch");
+        UUID id = h.fileNamed("one-chunk-mismatch.bin").orElseThrow();
+        assertTrue(failedWithReason("one-chunk-mismatch.bin", "checksum_mismatch"));
+        assertEquals(List.of("upload_started", "upload_aborted"), h.events.awaitPublished(id, "upload_aborted"));
+        assertEquals(0, h.chunkRows(id), "its chunk was never recorded");
+        assertNoChunkOnAnyNode(id);
     }
 
     @Test

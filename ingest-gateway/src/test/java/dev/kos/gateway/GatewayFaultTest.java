@@ -52,14 +52,7 @@ class GatewayFaultTest {
     }
 
     private Optional<UUID> fileNamed(String name) {
-        return h.db.withConnection(c -> {
-            try (var ps = c.prepareStatement("SELECT file_id FROM files WHERE name = ?")) {
-                ps.setString(1, name);
-                try (var rs = ps.executeQuery()) {
-                    return rs.next() ? Optional.of(rs.getObject(1, UUID.class)) : Optional.<UUID>empty();
-                }
-            }
-        });
+        return h.fileNamed(name);
     }
 
     private String nodeOfChunk(UUID fileId, int index) {

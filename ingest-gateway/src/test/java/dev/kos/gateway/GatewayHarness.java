@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.function.BooleanSupplier;
 import java.util.concurrent.atomic.AtomicReference;
@@ -136,6 +137,31 @@ final class GatewayHarness implements AutoCloseable {
                 ps.setObject(1, fileId);
                 try (var rs = ps.executeQuery()) {
                     return rs.next() ? rs.getString(1) : null;
+                }
+            }
+        });
+    }
+
+    /** The file of that name (names are unique within these tests), if any row has it. */
+    Optional<UUID> fileNamed(String name) {
+        return db.withConnection(c -> {
+            try (var ps = c.prepareStatement("SELECT file_id FROM files WHERE name = ?")) {
+                ps.setString(1, name);
+                try (var rs = ps.executeQuery()) {
+                    return rs.next() ? Optional.of(rs.getObject(1, UUID.class)) : Optional.<UUID>empty();
+                }
+            }
+        });
+    }
+
+    /** How many chunk rows the file has. */
+    int chunkRows(UUID fileId) {
+        return db.withConnection(c -> {
+            try (var ps = c.prepareStatement("SELECT count(*) FROM chunks WHERE file_id = ?")) {
+                ps.setObject(1, fileId);
+                try (var rs = ps.executeQuery()) {
+                    rs.next();
+                    return rs.getInt(1);
                 }
             }
         });

@@ -4,6 +4,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Types;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.time.Instant;
@@ -79,16 +80,52 @@ public final class FileRepository {
      * {@code OutboxWriter.appendReserved}: one statement instead of an insert and a sequence update.
      */
     public FileRecord create(Connection c, NewFile file, int events) throws SQLException {
+        return insert(c, file, FileStatus.PENDING, null, null, null, null, events);
+    }
+
+    /**
+     * Inserts a file whose bytes are all stored already: {@code uploading} and sealed with its
+     * size, SHA-256 (lowercase hex) and chunk count, as if created, started and {@link #seal
+     * sealed} at once; only the placement service's completion is left. For an upload recorded
+     * in one transaction when its body has ended. Reserves the first {@code events} event
+     * sequences like {@link #create(Connection, NewFile, int)}.
+     */
+    public FileRecord createSealed(Connection c, NewFile file, long sizeBytes, String sha256, int chunkCount, int events)
+            throws SQLException {
+        requireSeal(sizeBytes, sha256, chunkCount);
+        return insert(c, file, FileStatus.UPLOADING, sizeBytes, sha256, chunkCount, null, events);
+    }
+
+    /**
+     * Inserts a file whose upload failed before anything of it was recorded, in status
+     * {@code failed} with its reason: the failure stays visible as it would for an upload that
+     * had begun. Reserves the first {@code events} event sequences.
+     */
+    public FileRecord createFailed(Connection c, NewFile file, String reason, int events) throws SQLException {
+        return insert(c, file, FileStatus.FAILED, null, null, null, requireReason(reason), events);
+    }
+
+    /** One statement text for every kind of insert, so each connection prepares it once. */
+    private FileRecord insert(Connection c, NewFile file, FileStatus status, Long sizeBytes, String sha256,
+                              Integer chunkCount, String reason, int events) throws SQLException {
         requireEvents(events);
-        String sql = "INSERT INTO files (file_id, name, content_type, owner, chunk_size, status, event_seq) "
-                + "VALUES (?, ?, ?, ?, ?, 'pending', ?) ON CONFLICT (file_id) DO NOTHING RETURNING " + COLUMNS;
+        String sql = "INSERT INTO files (file_id, name, content_type, owner, chunk_size, status, size_bytes, sha256, "
+                + "chunk_count, sealed_at, failure_reason, event_seq) "
+                + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, CASE WHEN ? THEN now() END, ?, ?) "
+                + "ON CONFLICT (file_id) DO NOTHING RETURNING " + COLUMNS;
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             ps.setObject(1, file.fileId());
             ps.setString(2, file.name());
             ps.setString(3, file.contentType());
             ps.setString(4, file.owner().orElse(null));
             ps.setLong(5, file.chunkSize());
-            ps.setLong(6, events);
+            ps.setString(6, status.dbValue());
+            ps.setObject(7, sizeBytes, Types.BIGINT);
+            ps.setString(8, sha256);
+            ps.setObject(9, chunkCount, Types.INTEGER);
+            ps.setBoolean(10, sha256 != null);
+            ps.setString(11, reason);
+            ps.setLong(12, events);
             try (ResultSet rs = ps.executeQuery()) {
                 if (!rs.next()) {
                     throw new MetadataException("file " + file.fileId() + " already exists");
@@ -147,15 +184,7 @@ public final class FileRepository {
     public OptionalLong seal(Connection c, UUID fileId, long sizeBytes, String sha256, int chunkCount, int events)
             throws SQLException {
         requireEvents(events);
-        if (sizeBytes < 0) {
-            throw new IllegalArgumentException("size must not be negative, got " + sizeBytes);
-        }
-        if (sha256 == null || !SHA256.matcher(sha256).matches()) {
-            throw new IllegalArgumentException("sha256 must be 64 lowercase hex characters, got '" + sha256 + "'");
-        }
-        if (chunkCount < 0) {
-            throw new IllegalArgumentException("chunk count must not be negative, got " + chunkCount);
-        }
+        requireSeal(sizeBytes, sha256, chunkCount);
         String sql = "UPDATE files SET size_bytes = ?, sha256 = ?, chunk_count = ?, sealed_at = coalesce(sealed_at, now()), "
                 + "updated_at = now(), event_seq = event_seq + ? WHERE file_id = ? AND status = 'uploading' "
                 + "AND (sealed_at IS NULL OR (size_bytes = ? AND sha256 = ? AND chunk_count = ?)) RETURNING event_seq";
@@ -169,6 +198,18 @@ public final class FileRepository {
             ps.setString(7, sha256);
             ps.setInt(8, chunkCount);
             return eventSeqIfUpdated(ps);
+        }
+    }
+
+    private static void requireSeal(long sizeBytes, String sha256, int chunkCount) {
+        if (sizeBytes < 0) {
+            throw new IllegalArgumentException("size must not be negative, got " + sizeBytes);
+        }
+        if (sha256 == null || !SHA256.matcher(sha256).matches()) {
+            throw new IllegalArgumentException("sha256 must be 64 lowercase hex characters, got '" + sha256 + "'");
+        }
+        if (chunkCount < 0) {
+            throw new IllegalArgumentException("chunk count must not be negative, got " + chunkCount);
         }
     }
 

@@ -180,6 +180,48 @@ class FileRepositoryTest {
     }
 
     @Test
+    void aFileCreatedSealedIsUploadingAndCompletesLikeOneSealedAfterwards() {
+        NewFile nf = NewFile.of("whole.bin", "application/octet-stream", Optional.empty(), 1 << 20);
+        UUID id = nf.fileId();
+        FileRecord created = db.inTransaction(c -> {
+            FileRecord f = files.createSealed(c, nf, 100, SHA, 1, 3);
+            chunks.addChunk(c, id, 0, "w0-" + id, 100, 5, "node-a");
+            return f;
+        });
+        assertEquals(UPLOADING, created.status());
+        assertEquals(3, created.eventSeq(), "upload_started, chunk_stored and upload_sealed take 1 to 3");
+        assertEquals(Optional.of(100L), created.sizeBytes());
+        assertEquals(Optional.of(SHA), created.sha256());
+        assertEquals(Optional.of(1), created.chunkCount());
+        assertTrue(created.isSealed());
+        assertEquals(created.createdAt(), created.sealedAt().orElseThrow(), "created and sealed in one transaction");
+        assertTrue(TestDb.applied(db, c -> files.seal(c, id, 100, SHA, 1)), "the seal's replay agrees");
+        assertFalse(TestDb.applied(db, c -> files.seal(c, id, 101, SHA, 1)), "and is never rewritten");
+        assertEquals(OptionalLong.of(4), db.inTransaction(c -> files.complete(c, id, 1)));
+        assertThrows(MetadataException.class, () -> db.inTransaction(c -> files.createSealed(c, nf, 100, SHA, 1, 3)));
+        NewFile bad = NewFile.of("bad.bin", "application/octet-stream", Optional.empty(), 1 << 20);
+        assertThrows(IllegalArgumentException.class, () -> db.inTransaction(c -> files.createSealed(c, bad, 1, "ABC", 1, 3)));
+        assertThrows(IllegalArgumentException.class, () -> db.inTransaction(c -> files.createSealed(c, bad, -1, SHA, 1, 3)));
+        assertEquals(Optional.empty(), files.find(db, bad.fileId()));
+    }
+
+    @Test
+    void aFileCreatedFailedKeepsItsReasonAndGoesNowhereButDeleting() {
+        NewFile nf = NewFile.of("refused.bin", "application/octet-stream", Optional.empty(), 1 << 20);
+        UUID id = nf.fileId();
+        FileRecord created = db.inTransaction(c -> files.createFailed(c, nf, "checksum_mismatch: no", 2));
+        assertEquals(FAILED, created.status());
+        assertEquals(Optional.of("checksum_mismatch: no"), created.failureReason());
+        assertEquals(2, created.eventSeq());
+        assertFalse(created.isSealed());
+        assertFalse(TestDb.applied(db, c -> files.startUpload(c, id)));
+        assertFalse(TestDb.applied(db, c -> files.seal(c, id, 1, SHA, 1)));
+        assertTrue(TestDb.applied(db, c -> files.markDeleting(c, id)));
+        NewFile blank = NewFile.of("blank.bin", "application/octet-stream", Optional.empty(), 1 << 20);
+        assertThrows(IllegalArgumentException.class, () -> db.inTransaction(c -> files.createFailed(c, blank, " ", 2)));
+    }
+
+    @Test
     void failAndExpireKeepTheReason() {
         UUID a = TestDb.newFile(db, files, "a").fileId();
         UUID b = TestDb.newFile(db, files, "b").fileId();
