@@ -242,6 +242,39 @@ public final class FileRepository {
         return update(c, fileId, FileStatus.COMPLETED.predecessors(), FileStatus.COMPLETED, null, events);
     }
 
+    /**
+     * uploading -> completed in one statement, when every check of a finalization passes at
+     * once: the seal recorded equals {@code sizeBytes}, {@code sha256} and {@code chunkCount}
+     * (what the events reported), each recorded chunk's CRC32C equals {@code reportedCrcs[its
+     * index]} (null: not reported), and the completion guard of {@link #complete} holds. Reserves
+     * {@code events} event sequences and announces the settle on {@link #SETTLED_CHANNEL} (at
+     * commit) in the same statement.
+     *
+     * @return the completed file (its event_seq the last sequence reserved), or empty when any
+     *     check failed or the file is not uploading; the caller then finds out which, under a lock
+     */
+    public Optional<FileRecord> completeIfVerified(Connection c, UUID fileId, long sizeBytes, String sha256, int chunkCount,
+                                                   Integer[] reportedCrcs, int events) throws SQLException {
+        requireEvents(events);
+        String sql = "WITH done AS (UPDATE files SET status = 'completed', updated_at = now(), completed_at = now(), "
+                + "event_seq = event_seq + ? WHERE file_id = ? AND status = 'uploading' AND size_bytes = ? AND sha256 = ? "
+                + "AND chunk_count = ? " + COMPLETION_GUARD
+                + " AND NOT EXISTS (SELECT 1 FROM chunks k WHERE k.file_id = files.file_id "
+                + "AND k.crc32c IS DISTINCT FROM int4send((?::int4[])[k.chunk_index + 1])) RETURNING " + COLUMNS + ") "
+                + "SELECT done.*, pg_notify('" + SETTLED_CHANNEL + "', done.file_id::text) FROM done";
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setInt(1, events);
+            ps.setObject(2, fileId);
+            ps.setLong(3, sizeBytes);
+            ps.setString(4, sha256);
+            ps.setInt(5, chunkCount);
+            ps.setArray(6, c.createArrayOf("int4", reportedCrcs));
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(read(rs)) : Optional.empty();
+            }
+        }
+    }
+
     /** pending|uploading -> failed, with the reason operators and clients will see. */
     public boolean fail(Connection c, UUID fileId, String reason) throws SQLException {
         return update(c, fileId, FileStatus.FAILED.predecessors(), FileStatus.FAILED, requireReason(reason));

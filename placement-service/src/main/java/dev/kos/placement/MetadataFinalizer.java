@@ -9,6 +9,7 @@ import dev.kos.metadata.FileRecord;
 import dev.kos.metadata.FileRepository;
 import dev.kos.metadata.FileStatus;
 import dev.kos.schemas.events.v1.AbortReason;
+import dev.kos.schemas.events.v1.EventEnvelope;
 import dev.kos.schemas.events.v1.FileCompleted;
 import dev.kos.schemas.events.v1.UploadAborted;
 import java.sql.Connection;
@@ -20,10 +21,12 @@ import java.util.OptionalLong;
 import java.util.UUID;
 
 /**
- * Completes an upload in PostgreSQL: under the file's row lock it checks the seal and every
- * chunk (reported checksum equals the recorded one, a verified copy exists), then marks the
- * file completed and writes file_completed to the outbox, in one transaction. A file that is
- * no longer uploading is left alone, which makes replays harmless.
+ * Completes an upload in PostgreSQL: one guarded update checks the seal and every chunk
+ * (reported checksum equals the recorded one, a verified copy exists) and marks the file
+ * completed, and file_completed goes to the outbox, in one transaction. Only when that update
+ * does not apply are the file's row and chunks read, under its row lock, to tell why: not ready
+ * yet, already final (a replay, left alone, which makes replays harmless), or a mismatch that
+ * fails the upload.
  */
 final class MetadataFinalizer implements UploadFinalizer {
     private final Database db;
@@ -39,7 +42,21 @@ final class MetadataFinalizer implements UploadFinalizer {
     @Override
     public Outcome finalizeUpload(String fileId, UploadProgress.Seal seal, Map<Integer, Integer> chunkCrcs) {
         UUID id = UUID.fromString(fileId);
+        Integer[] reported = new Integer[seal.chunkCount()];
+        chunkCrcs.forEach((index, crc) -> {
+            if (index >= 0 && index < reported.length) {
+                reported[index] = crc;
+            }
+        });
         return db.inTransaction(c -> {
+            // Every upload that completes does so here, in one statement that checks what verify()
+            // checks below; the statements after it run only to tell why a file did not complete.
+            Optional<FileRecord> done = files.completeIfVerified(c, id, seal.size(), seal.sha256(), seal.chunkCount(),
+                    reported, 1);
+            if (done.isPresent()) {
+                OutboxWriter.appendReserved(c, List.of(completedEvent(done.get(), seal)), done.get().eventSeq());
+                return Outcome.COMPLETED;
+            }
             Optional<FileRecord> row = files.lockForUpdate(c, id);
             if (row.isEmpty()) {
                 return Outcome.NOT_READY;
@@ -66,17 +83,21 @@ final class MetadataFinalizer implements UploadFinalizer {
             if (seq.isEmpty()) {
                 return Outcome.NOT_READY;
             }
-            OutboxWriter.appendReserved(c, List.of(events.fileCompleted(id, FileCompleted.newBuilder()
-                    .setName(file.name())
-                    .setContentType(file.contentType())
-                    .setSize(seal.size())
-                    .setSha256(seal.sha256())
-                    .setChunkCount(seal.chunkCount())
-                    .setOwner(file.owner().orElse(""))
-                    .build())), seq.getAsLong());
+            OutboxWriter.appendReserved(c, List.of(completedEvent(file, seal)), seq.getAsLong());
             files.notifySettled(c, id);
             return Outcome.COMPLETED;
         });
+    }
+
+    private EventEnvelope.Builder completedEvent(FileRecord file, UploadProgress.Seal seal) {
+        return events.fileCompleted(file.fileId(), FileCompleted.newBuilder()
+                .setName(file.name())
+                .setContentType(file.contentType())
+                .setSize(seal.size())
+                .setSha256(seal.sha256())
+                .setChunkCount(seal.chunkCount())
+                .setOwner(file.owner().orElse(""))
+                .build());
     }
 
     /** Why the upload cannot complete, or empty when every check passes. */

@@ -267,6 +267,54 @@ class PlacementServiceTest {
         assertEquals(0, count(eventsOf(id), EventEnvelope.PayloadCase.FILE_COMPLETED));
     }
 
+    /** A sealed upload's rows without any event, so that only the finalizer under test acts on it. */
+    static UUID sealedRows(int chunkCount) {
+        NewFile nf = NewFile.of("direct.bin", "application/octet-stream", Optional.empty(), 100);
+        UUID id = nf.fileId();
+        db.inTransaction(c -> {
+            files.create(c, nf);
+            files.startUpload(c, id);
+            for (int i = 0; i < chunkCount; i++) {
+                chunks.addChunk(c, id, i, id.toString().replace("-", "") + "-" + i, 100, i + 1000, "n1");
+            }
+            files.seal(c, id, chunkCount * 100L, "0f".repeat(32), chunkCount);
+            return null;
+        });
+        return id;
+    }
+
+    @Test
+    void theFinalizerCompletesOnlyWhatEveryCheckPassesAndSaysWhyNot() {
+        MetadataFinalizer finalizer = new MetadataFinalizer(db, events);
+        UploadProgress.Seal seal = new UploadProgress.Seal(200, "0f".repeat(32), 2);
+        UUID ok = sealedRows(2);
+        assertEquals(UploadFinalizer.Outcome.COMPLETED, finalizer.finalizeUpload(ok.toString(), seal, Map.of(0, 1000, 1, 1001)));
+        assertEquals(FileStatus.COMPLETED, status(ok));
+        Poll.until(Duration.ofSeconds(30), () -> count(eventsOf(ok), EventEnvelope.PayloadCase.FILE_COMPLETED) == 1,
+                "file_completed written with the completion and published");
+        Poll.until(Duration.ofSeconds(10), () -> settledNotified(ok), "kos_file_settled notified with the file id");
+        long seq = files.find(db, ok).orElseThrow().eventSeq();
+        assertEquals(UploadFinalizer.Outcome.ALREADY_FINAL, finalizer.finalizeUpload(ok.toString(), seal, Map.of(0, 1000, 1, 1001)));
+        assertEquals(seq, files.find(db, ok).orElseThrow().eventSeq(), "a replay writes nothing");
+
+        UUID badCrc = sealedRows(2);
+        assertEquals(UploadFinalizer.Outcome.FAILED, finalizer.finalizeUpload(badCrc.toString(), seal, Map.of(0, 1000, 1, 7)));
+        assertTrue(files.find(db, badCrc).orElseThrow().failureReason().orElseThrow().startsWith("chunk 1 "));
+
+        UUID unreported = sealedRows(2);
+        assertEquals(UploadFinalizer.Outcome.FAILED, finalizer.finalizeUpload(unreported.toString(), seal, Map.of(0, 1000)));
+        assertTrue(files.find(db, unreported).orElseThrow().failureReason().orElseThrow().contains("missing"));
+
+        UUID otherSeal = sealedRows(2);
+        assertEquals(UploadFinalizer.Outcome.FAILED, finalizer.finalizeUpload(otherSeal.toString(),
+                new UploadProgress.Seal(201, "0f".repeat(32), 2), Map.of(0, 1000, 1, 1001)));
+        assertTrue(files.find(db, otherSeal).orElseThrow().failureReason().orElseThrow().contains("differs"));
+
+        UUID empty = sealedRows(0);
+        assertEquals(UploadFinalizer.Outcome.COMPLETED,
+                finalizer.finalizeUpload(empty.toString(), new UploadProgress.Seal(0, "0f".repeat(32), 0), Map.of()));
+    }
+
     @Test
     void healthReportsTheFinalizerAndTheRelay() throws Exception {
         Poll.until(Duration.ofSeconds(60), placement::isRunning, "placement running");
