@@ -175,6 +175,23 @@ class GatewayFaultTest {
         }
     }
 
+    @Test
+    void aClientStalledInsideItsFirstChunkFailsTheUploadToo() throws Exception {
+        try (Socket s = new Socket("127.0.0.1", h.server.port())) {
+            OutputStream out = s.getOutputStream();
+            out.write(("POST /files?name=stalled-small.bin HTTP/1.1\r\nHost: x\r\nContent-Type: application/octet-stream\r\n"
+                    + "Content-Length: " + (CHUNK / 2) + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.write(new byte[1000]);
+            out.flush();
+            // Never begun (its body has not filled a chunk): the idle timeout records it failed at once.
+            assertTrue(GatewayHarness.await(Duration.ofSeconds(15),
+                    () -> fileNamed("stalled-small.bin").map(id -> "failed".equals(h.status(id))).orElse(false)));
+            UUID id = fileNamed("stalled-small.bin").orElseThrow();
+            assertEquals(List.of("upload_started", "upload_aborted"), h.events.awaitPublished(id, "upload_aborted"));
+            assertEquals(0, h.chunkRows(id));
+        }
+    }
+
     /**
      * The outbox across a gateway crash between the metadata commit and the publish: with no
      * relay running, an upload commits its rows and events but nothing reaches Kafka, so the
