@@ -12,7 +12,7 @@ import java.time.Duration;
  *   <tr><td>--kafka-bootstrap / KOS_KAFKA_BOOTSTRAP</td><td>localhost:9092</td><td>the Kafka cluster</td></tr>
  *   <tr><td>--placement-application-id / KOS_PLACEMENT_APPLICATION_ID</td><td>kos-placement</td>
  *       <td>Kafka Streams application id (consumer group, internal topic prefix)</td></tr>
- *   <tr><td>--placement-state-dir / KOS_PLACEMENT_STATE_DIR</td><td>./data/placement</td><td>Kafka Streams state (RocksDB)</td></tr>
+ *   <tr><td>--placement-state-dir / KOS_PLACEMENT_STATE_DIR</td><td>./data/placement</td><td>Kafka Streams state: task locks and checkpoints (the upload progress store is in memory, restored from its changelog)</td></tr>
  *   <tr><td>--placement-commit-interval / KOS_PLACEMENT_COMMIT_INTERVAL</td><td>1s</td>
  *       <td>how often offsets and state commit (exactly-once transactions). Completion does not wait
  *       for it: the finalizing PostgreSQL transaction commits (and notifies the gateway) while the

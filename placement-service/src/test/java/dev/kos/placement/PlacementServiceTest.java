@@ -106,6 +106,15 @@ class PlacementServiceTest {
 
     /** Writes an upload as the gateway does; chunk i's reported CRC is crcs[i] (the recorded one is i + 1000). */
     static UUID upload(int chunkCount, int... reportedCrcs) {
+        UUID id = startUpload();
+        for (int i = 0; i < chunkCount; i++) {
+            storeChunk(id, i, reportedCrcs.length > i ? reportedCrcs[i] : i + 1000);
+        }
+        seal(id, chunkCount);
+        return id;
+    }
+
+    static UUID startUpload() {
         NewFile nf = NewFile.of("f.bin", "application/octet-stream", Optional.empty(), 100);
         UUID id = nf.fileId();
         db.inTransaction(c -> {
@@ -115,21 +124,24 @@ class PlacementServiceTest {
                     .setName("f.bin").setChunkSize(100).setDeclaredSize(-1).build()));
             return null;
         });
-        for (int i = 0; i < chunkCount; i++) {
-            int index = i;
-            int recorded = i + 1000;
-            int reported = reportedCrcs.length > i ? reportedCrcs[i] : recorded;
-            String chunkId = id.toString().replace("-", "") + "-" + index;
-            db.inTransaction(c -> {
-                chunks.addChunk(c, id, index, chunkId, 100, recorded, "n1");
-                OutboxWriter.append(c, events.chunkStored(id, ChunkStored.newBuilder()
-                        .setChunkIndex(index).setChunkId(chunkId).setSize(100)
-                        .setChecksum(ChunkChecksum.newBuilder().setAlgorithm("CRC32C")
-                                .setValue(ByteString.copyFrom(ByteBuffer.allocate(4).putInt(reported).array())))
-                        .addNodeIds("n1").build()));
-                return null;
-            });
-        }
+        return id;
+    }
+
+    /** Records chunk {@code index} (its CRC32C index + 1000) and reports it stored with {@code reported}. */
+    static void storeChunk(UUID id, int index, int reported) {
+        String chunkId = id.toString().replace("-", "") + "-" + index;
+        db.inTransaction(c -> {
+            chunks.addChunk(c, id, index, chunkId, 100, index + 1000, "n1");
+            OutboxWriter.append(c, events.chunkStored(id, ChunkStored.newBuilder()
+                    .setChunkIndex(index).setChunkId(chunkId).setSize(100)
+                    .setChecksum(ChunkChecksum.newBuilder().setAlgorithm("CRC32C")
+                            .setValue(ByteString.copyFrom(ByteBuffer.allocate(4).putInt(reported).array())))
+                    .addNodeIds("n1").build()));
+            return null;
+        });
+    }
+
+    static void seal(UUID id, int chunkCount) {
         String sha = "0f".repeat(32);
         db.inTransaction(c -> {
             files.seal(c, id, chunkCount * 100L, sha, chunkCount);
@@ -137,7 +149,6 @@ class PlacementServiceTest {
                     .setSize(chunkCount * 100L).setSha256(sha).setChunkCount(chunkCount).build()));
             return null;
         });
-        return id;
     }
 
     static FileStatus status(UUID id) {
@@ -265,6 +276,21 @@ class PlacementServiceTest {
         assertTrue(files.find(db, id).orElseThrow().failureReason().orElse("").contains("chunk 1"));
         Poll.until(Duration.ofSeconds(30), () -> count(eventsOf(id), EventEnvelope.PayloadCase.UPLOAD_ABORTED) == 1, "upload_aborted published");
         assertEquals(0, count(eventsOf(id), EventEnvelope.PayloadCase.FILE_COMPLETED));
+    }
+
+    @Test
+    void progressReportedBeforeARestartIsRestoredFromTheChangelog(@TempDir Path freshStateDir) {
+        UUID id = startUpload();
+        storeChunk(id, 0, 1000);
+        Poll.until(Duration.ofSeconds(60), PlacementServiceTest::caughtUp, "chunk 0's report consumed and committed");
+        // A new instance with an empty state directory: chunk 0's event lies behind the committed
+        // offset, so only the store's changelog can tell it that chunk 0 was stored.
+        placement.close();
+        placement = PlacementService.start(new PlacementConfig(kafka.bootstrapServers(), APP, freshStateDir,
+                Duration.ofMillis(50)), db, Topics.defaults());
+        storeChunk(id, 1, 1001);
+        seal(id, 2);
+        Poll.until(Duration.ofSeconds(90), () -> status(id) == FileStatus.COMPLETED, "file completed after the restart");
     }
 
     /** A sealed upload's rows without any event, so that only the finalizer under test acts on it. */
