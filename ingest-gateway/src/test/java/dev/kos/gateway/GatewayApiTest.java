@@ -270,22 +270,14 @@ class GatewayApiTest {
     @Test
     void anUploadThatFitsInOneChunkIsRecordedInOneTransaction() throws Exception {
         List<String> lifecycle = List.of("upload_started", "chunk_stored", "upload_sealed", "file_completed");
-        byte[] small = random(CHUNK - 1, 5);
-        HttpResponse<String> up = uploadRaw("one-chunk.bin", small);
-        assertEquals(201, up.statusCode(), up.body());
-        UUID id = idOf(up);
-        assertArrayEquals(small, get("/files/" + id).body());
+        UUID id = uploadedAndReadBack("one-chunk.bin", random(CHUNK - 1, 5));
         assertEquals(lifecycle, h.events.awaitPublished(id, "file_completed"));
         // now() is its transaction's start time: the row's creation, its seal and its chunk share one.
         assertEquals(1, recordTimes(id), "created, sealed and its chunk recorded in one transaction");
 
         // A body that fills its first chunk may go on, so it is begun (pending, with a session)
         // before that chunk is put, and sealed in a later transaction.
-        byte[] full = random(CHUNK, 6);
-        HttpResponse<String> fullUp = uploadRaw("full-chunk.bin", full);
-        assertEquals(201, fullUp.statusCode(), fullUp.body());
-        UUID fullId = idOf(fullUp);
-        assertArrayEquals(full, get("/files/" + fullId).body());
+        UUID fullId = uploadedAndReadBack("full-chunk.bin", random(CHUNK, 6));
         assertEquals(lifecycle, h.events.awaitPublished(fullId, "file_completed"));
         assertEquals(2, recordTimes(fullId), "begun, then sealed with its chunk");
 
@@ -293,6 +285,15 @@ class GatewayApiTest {
         assertEquals(201, empty.statusCode(), empty.body());
         assertEquals(List.of("upload_started", "upload_sealed", "file_completed"),
                 h.events.awaitPublished(idOf(empty), "file_completed"));
+    }
+
+    /** Uploads {@code data} (201 expected), checks that it downloads intact and returns its id. */
+    private static UUID uploadedAndReadBack(String name, byte[] data) throws Exception {
+        HttpResponse<String> up = uploadRaw(name, data);
+        assertEquals(201, up.statusCode(), up.body());
+        UUID id = idOf(up);
+        assertArrayEquals(data, get("/files/" + id).body());
+        return id;
     }
 
     /** The distinct times among the file's creation, its seal and its chunks' records. */
