@@ -197,13 +197,18 @@ per_request() {
 cpu_add() { add "$1" "$(awk -v a="$2" -v b="$3" -v n="$4" -v hz="$CLK_TCK" 'BEGIN { printf "%.2f", (b - a) / hz / (n / 1073741824) }')"; }
 
 # upload_breakdown: for the newest 100 uploads of 1 MiB, where their time went: begin -> sealed (body
-# received, chunk fsynced on a node, metadata written) and sealed -> completed (outbox, Kafka, placement)
+# received, chunk fsynced on a node, metadata written) and sealed -> completed (outbox, Kafka, placement).
+# The first is the gateway's own count ("..., N ms after the request began" in its sealed line): the
+# row's created_at will not do, since an upload that fits in one chunk is recorded only when sealed.
 upload_breakdown() {
   curl -sS "$GW/files?per_page=100&status=completed" \
-    | jq -r '.files[] | select(.size == 1048576 and (.name | startswith("r"))) | [.id, .created_at, .completed_at] | @tsv' > "$W/times.tsv"
+    | jq -r '.files[] | select(.size == 1048576 and (.name | startswith("r"))) | [.id, .completed_at] | @tsv' > "$W/times.tsv"
   awk -F'\t' 'function sod(t, a, b) { split(t, a, "T"); split(a[2], b, ":"); sub(/Z$/, "", b[3]); return b[1] * 3600 + b[2] * 60 + b[3] }
-    FNR == NR { if ($0 ~ / sealed: /) { split($0, f, " "); sealed[f[6]] = sod(f[1]) } next }
-    ($1 in sealed) { s = sealed[$1]; printf "%.0f %.0f\n", (s - sod($2)) * 1000, (sod($3) - s) * 1000 }' \
+    FNR == NR { if ($0 ~ / sealed: .* ms after the request began/) {
+        split($0, f, " "); sealed[f[6]] = sod(f[1])
+        n = $0; sub(/ ms after the request began.*/, "", n); sub(/.* /, "", n); took[f[6]] = n }
+      next }
+    ($1 in sealed) { s = sealed[$1]; printf "%.0f %.0f\n", took[$1], (sod($2) - s) * 1000 }' \
     "$W/stack/logs/gateway.log" "$W/times.tsv" > "$W/breakdown.txt"
   [ -s "$W/breakdown.txt" ] || return 0
   add ours_put1m_store "$(median $(cut -d' ' -f1 "$W/breakdown.txt"))"

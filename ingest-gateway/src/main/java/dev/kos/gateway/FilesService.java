@@ -57,6 +57,7 @@ public final class FilesService implements HttpService {
     }
 
     private void upload(ServerRequest req, ServerResponse res) throws Exception {
+        long began = System.nanoTime();
         IncomingFile file = uploads.open(req);
         UUID fileId = UUID.randomUUID();
         FileCatalog catalog = gateway.catalog();
@@ -140,7 +141,8 @@ public final class FilesService implements HttpService {
             }
             long sealedAt = System.nanoTime();
             LOG.info(() -> "upload " + fileId + " sealed: " + result.size() + " bytes, " + result.chunks().size()
-                    + " chunks, sha256 " + result.sha256());
+                    + " chunks, sha256 " + result.sha256() + ", " + (sealedAt - began) / 1_000_000
+                    + " ms after the request began");
             FileDetail settled = catalog.awaitSettled(waiter, fileId, gateway.config().completionWait())
                     .orElseThrow(() -> new IllegalStateException("file " + fileId + " vanished after sealing"));
             FileRecord f = settled.file();
