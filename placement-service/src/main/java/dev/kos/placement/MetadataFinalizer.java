@@ -42,17 +42,12 @@ final class MetadataFinalizer implements UploadFinalizer {
     @Override
     public Outcome finalizeUpload(String fileId, UploadProgress.Seal seal, Map<Integer, Integer> chunkCrcs) {
         UUID id = UUID.fromString(fileId);
-        Integer[] reported = new Integer[seal.chunkCount()];
-        chunkCrcs.forEach((index, crc) -> {
-            if (index >= 0 && index < reported.length) {
-                reported[index] = crc;
-            }
-        });
+        Optional<Integer[]> reported = inIndexOrder(seal.chunkCount(), chunkCrcs);
         return db.inTransaction(c -> {
             // Every upload that completes does so here, in one statement that checks what verify()
             // checks below; the statements after it run only to tell why a file did not complete.
-            Optional<FileRecord> done = files.completeIfVerified(c, id, seal.size(), seal.sha256(), seal.chunkCount(),
-                    reported, 1);
+            Optional<FileRecord> done = reported.isEmpty() ? Optional.empty()
+                    : files.completeIfVerified(c, id, seal.size(), seal.sha256(), seal.chunkCount(), reported.get(), 1);
             if (done.isPresent()) {
                 OutboxWriter.appendReserved(c, List.of(completedEvent(done.get(), seal)), done.get().eventSeq());
                 return Outcome.COMPLETED;
@@ -87,6 +82,25 @@ final class MetadataFinalizer implements UploadFinalizer {
             files.notifySettled(c, id);
             return Outcome.COMPLETED;
         });
+    }
+
+    /**
+     * The reported CRC32C of chunks 0 to {@code chunkCount} - 1, in index order; empty when any is
+     * missing or the count is impossible (an event from elsewhere): then no completion can apply,
+     * and the checks under the lock say why.
+     */
+    private static Optional<Integer[]> inIndexOrder(int chunkCount, Map<Integer, Integer> chunkCrcs) {
+        if (chunkCount < 0 || chunkCount > chunkCrcs.size()) {
+            return Optional.empty();
+        }
+        Integer[] crcs = new Integer[chunkCount];
+        for (int i = 0; i < chunkCount; i++) {
+            crcs[i] = chunkCrcs.get(i);
+            if (crcs[i] == null) {
+                return Optional.empty();
+            }
+        }
+        return Optional.of(crcs);
     }
 
     private EventEnvelope.Builder completedEvent(FileRecord file, UploadProgress.Seal seal) {

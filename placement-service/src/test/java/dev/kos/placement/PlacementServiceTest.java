@@ -336,6 +336,11 @@ class PlacementServiceTest {
                 new UploadProgress.Seal(201, "0f".repeat(32), 2), Map.of(0, 1000, 1, 1001)));
         assertTrue(files.find(db, otherSeal).orElseThrow().failureReason().orElseThrow().contains("differs"));
 
+        UUID impossible = sealedRows(2);
+        assertEquals(UploadFinalizer.Outcome.FAILED, finalizer.finalizeUpload(impossible.toString(),
+                new UploadProgress.Seal(200, "0f".repeat(32), -1), Map.of(0, 1000, 1, 1001)),
+                "a seal whose chunk count cannot be fails the upload, and throws nothing at the stream thread");
+
         UUID empty = sealedRows(0);
         assertEquals(UploadFinalizer.Outcome.COMPLETED,
                 finalizer.finalizeUpload(empty.toString(), new UploadProgress.Seal(0, "0f".repeat(32), 0), Map.of()));
