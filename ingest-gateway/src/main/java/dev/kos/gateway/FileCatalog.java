@@ -175,18 +175,18 @@ public final class FileCatalog {
      * written on failure; the chunk is then an orphan for the cleanup worker's collector, unless
      * the caller deletes it (only safe when this threw before its commit could have happened).
      */
-    public void recordSealed(NewFile f, long declaredSize, UploadResult result, Optional<StoredChunk> chunk) {
-        if (result.chunks().size() != (chunk.isPresent() ? 1 : 0)) {
-            throw new IllegalArgumentException("an upload recorded at once has its one chunk or none, got "
-                    + result.chunks().size() + " chunks");
+    public void recordSealed(NewFile f, long declaredSize, UploadResult result) {
+        if (result.chunks().size() > 1) {
+            throw new IllegalArgumentException("an upload recorded at once has one chunk or none, got "
+                    + result.chunks().size());
         }
         db.inTransaction(c -> {
             List<EventEnvelope.Builder> toAppend = new ArrayList<>(3);
             toAppend.add(startedEvent(f, declaredSize));
-            long seq = files.createSealed(c, f, result.size(), result.sha256(), result.chunks().size(), chunk.isPresent() ? 3 : 2)
-                    .eventSeq();
-            if (chunk.isPresent()) {
-                toAppend.add(recordChunk(c, f.fileId(), chunk.get()));
+            long seq = files.createSealed(c, f, result.size(), result.sha256(), result.chunks().size(),
+                    2 + result.chunks().size()).eventSeq(); // started and sealed, a chunk_stored per chunk
+            for (StoredChunk chunk : result.chunks()) {
+                toAppend.add(recordChunk(c, f.fileId(), chunk));
             }
             toAppend.add(sealedEvent(f.fileId(), result));
             OutboxWriter.appendReserved(c, toAppend, seq); // one insert batch, in sequence order

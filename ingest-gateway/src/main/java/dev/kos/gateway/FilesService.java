@@ -128,7 +128,7 @@ public final class FilesService implements HttpService {
                 if (begun.get()) {
                     catalog.seal(fileId, result, Optional.ofNullable(lastChunk.get()));
                 } else {
-                    catalog.recordSealed(newFile, file.declaredSize(), result, Optional.ofNullable(lastChunk.get()));
+                    catalog.recordSealed(newFile, file.declaredSize(), result);
                 }
             } catch (RuntimeException e) {
                 // The seal may have failed before or after its commit: the chunk is never deleted here,
