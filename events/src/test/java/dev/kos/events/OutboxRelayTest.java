@@ -144,6 +144,30 @@ class OutboxRelayTest {
     }
 
     @Test
+    void commitsMadeWhileTheRelayLingersGoOutInOneRound() {
+        // A linger far longer than the five commits below take, so they all land inside it.
+        OutboxRelay.Options lingering = new OutboxRelay.Options(Duration.ofSeconds(3), 50, Duration.ofSeconds(5),
+                Duration.ofSeconds(3), Topics.defaults());
+        UUID file = newFile();
+        try (OutboxRelay relay = OutboxRelay.start(db, kafka.bootstrapServers(), lingering)) {
+            List<EventEnvelope> written = new ArrayList<>();
+            written.add(db.inTransaction(c -> OutboxWriter.append(c, chunkStored(file))));
+            Poll.until(TIMEOUT, () -> relay.publishedCount() == 1, "the first event, alone in its round");
+            assertEquals(1, relay.roundCount());
+            // Five commits, five NOTIFYs, while the relay lingers after that round.
+            for (int i = 0; i < 5; i++) {
+                written.add(db.inTransaction(c -> OutboxWriter.append(c, chunkStored(file))));
+            }
+            Poll.until(TIMEOUT, () -> relay.publishedCount() == 6, "the five after the linger");
+            assertEquals(2, relay.roundCount(), "the five commits went out in one round");
+            List<ConsumerRecord<String, EventEnvelope>> got = read(Topics.FILES, Set.of(file.toString()), 6);
+            assertEquals(written.stream().map(EventEnvelope::getEventId).toList(),
+                    got.stream().map(r -> r.value().getEventId()).toList());
+            assertEquals(0, outboxRows());
+        }
+    }
+
+    @Test
     void twoRelaysAtOncePublishEachEventOnceAndInOrder() throws Exception {
         int writers = 4;
         int perFile = 25;

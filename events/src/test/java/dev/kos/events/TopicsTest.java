@@ -39,7 +39,7 @@ class TopicsTest {
                 return OutboxWriter.append(c, new Events("t").chunkStored(file, ChunkStored.getDefaultInstance()));
             });
             OutboxRelay.Options options = new OutboxRelay.Options(Duration.ofMillis(50), 10, Duration.ofMillis(500),
-                    new Topics(4, 1, (short) 1));
+                    Duration.ZERO, new Topics(4, 1, (short) 1));
             try (OutboxRelay relay = OutboxRelay.start(db, kafka.bootstrapServers(), options)) {
                 Poll.until(Duration.ofSeconds(30), () -> relay.publishedCount() == 1, "the first publish");
             }

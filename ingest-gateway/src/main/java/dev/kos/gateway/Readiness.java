@@ -46,6 +46,7 @@ public final class Readiness {
             detail.put("role", relay.isActive() ? "publishing" : "standby");
             detail.put("lag_ms", lag.toMillis());
             detail.put("published", relay.publishedCount());
+            detail.put("rounds", relay.roundCount());
             detail.put("failures", relay.failureCount());
             return lag.compareTo(maxLag) <= 0
                     ? ReadinessCheck.Result.up("up", detail)

@@ -50,6 +50,7 @@ final class HealthEndpoint implements AutoCloseable {
             json.append(",\"outbox_relay\":{\"active\":").append(relay.isActive())
                     .append(",\"lag_ms\":").append(relay.lag().toMillis())
                     .append(",\"published\":").append(relay.publishedCount())
+                    .append(",\"rounds\":").append(relay.roundCount())
                     .append(",\"failures\":").append(relay.failureCount()).append('}');
         }
         if (rebalance != null) {
