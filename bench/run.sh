@@ -21,9 +21,11 @@
 #   NAME [gateway]  result file prefix
 #   SKIP_BUILD [0]  1: reuse the last build
 #   WARM_BIG [2]    unrecorded 2 GiB round trips before measuring (JIT of the gateway and every node)
-#   WARM_SMALL [240] seconds of unrecorded small uploads (64 KiB, 8 connections), then half as long
-#                   of 1 MiB downloads, before the 1 MiB phase (ten JVMs compile the per-upload
-#                   path slowly; see the comment at that phase)
+#   WARM_SMALL [720] at most this many seconds of unrecorded small uploads (64 KiB, 8 connections)
+#                   before the 1 MiB phase, in windows of WARM_WINDOW [30] s, ended early by the
+#                   first window in which the stack's JIT compiler threads spent under WARM_JIT_PCT
+#                   [3] % of the stack's CPU; then 2 min of 1 MiB downloads (ten JVMs compile the
+#                   per-upload path slowly; see the comment at that phase)
 #
 # Reuses /work/shared/bench/limits.sh (sourced with no sections: settle, dd_mbps, nginx_start,
 # nginx_stop) and /work/shared/bench/s3proxy-peer.sh (called: setup, start, stop).
@@ -43,8 +45,10 @@ NMT=${NMT:-0}
 NAME=${NAME:-gateway}
 SKIP_BUILD=${SKIP_BUILD:-0}
 WARM_BIG=${WARM_BIG:-2}
-WARM_SMALL=${WARM_SMALL:-240}
-COMMAND="REPS=$B_REPS WARM_BIG=$WARM_BIG WARM_SMALL=$WARM_SMALL QUICK=$QUICK WRK_DUR=$B_WRK_DUR SETTLE=$B_SETTLE S3PROXY=$S3PROXY PROFILE=$PROFILE NMT=$NMT bench/run.sh"
+WARM_SMALL=${WARM_SMALL:-720}
+WARM_WINDOW=${WARM_WINDOW:-30}
+WARM_JIT_PCT=${WARM_JIT_PCT:-3}
+COMMAND="REPS=$B_REPS WARM_BIG=$WARM_BIG WARM_SMALL=$WARM_SMALL WARM_WINDOW=$WARM_WINDOW WARM_JIT_PCT=$WARM_JIT_PCT QUICK=$QUICK WRK_DUR=$B_WRK_DUR SETTLE=$B_SETTLE S3PROXY=$S3PROXY PROFILE=$PROFILE NMT=$NMT bench/run.sh"
 SHARED=${SHARED_BENCH:-/work/shared/bench}
 W=$ROOT/bench/work/run          # gitignored; same file system as the stack's nodes
 DATA=$W/data
@@ -374,18 +378,42 @@ r=$(upload POST "$GW/files?name=get-1m.bin" "$SMALL"); expect_code "$r" 201 202;
 await_completed "$SMALL_ID" 60 >/dev/null
 r=$(upload PUT "$NG/get-1m.bin" "$SMALL"); expect_code "$r" 201 204
 [ "$S3PROXY" = 1 ] && { r=$(upload PUT "$S3/bench/get-1m.bin" "$SMALL"); expect_code "$r" 200; }
-# Unrecorded, ours only. What a small upload costs besides its bytes (two gateway transactions, the
+# Unrecorded, ours only. What a small upload costs besides its bytes (a gateway transaction, the
 # outbox relay, Kafka, the placement service's exactly-once consume and settle, the cleanup worker, a
-# node's put call) runs a few times a second in each of ten JVMs, so the JIT takes minutes to reach
-# it: on a fresh stack the whole-stack CPU per 1 MiB upload fell from 89 to 37-39 ms over ~6 minutes
-# of uploads, and 1 MiB downloads rose from 130 to 270/s over ~2 minutes (bench/stack-cpu.sh upload
-# 20, repeated; wrk on one file). The 2 GiB round trips already compiled the byte paths, so 64 KiB
-# bodies are to warm the rest without filling the disk (no full run with this warm-up yet: see
-# bench/README.md, "Latest results").
+# node's put call) runs a few times a second in each of ten JVMs, so the JIT takes many minutes to
+# reach it: each storage node sees a sixth of the uploads. On a fresh stack under 1 MiB uploads
+# (bench/stack-cpu.sh upload 20, repeated) the whole-stack CPU per upload fell from 113 to 15 ms over
+# ~12 minutes, and after 8 minutes the nodes' C2 compiler threads still took 1.5 ms of every upload's
+# 17. So the warm-up runs until the compilers are nearly idle (or WARM_SMALL runs out), and the
+# table says how long it took and what share they had last. The 2 GiB round trips already compiled
+# the byte paths, so 64 KiB bodies warm the rest without filling the disk.
+jit_ticks() {   # CPU ticks of the JIT compiler threads of the given processes
+  local p t n=0
+  for p in "$@"; do
+    for t in /proc/"$p"/task/*; do
+      case "$(cat "$t/comm" 2>/dev/null)" in "C1 CompilerThre"* | "C2 CompilerThre"*)
+        n=$((n + $(awk '{ print $14 + $15 }' "$t/stat" 2>/dev/null || echo 0))) ;; esac
+    done
+  done
+  echo "$n"
+}
 if [ "$WARM_SMALL" -gt 0 ]; then
   head -c 65536 "$SMALL" > "$W/warm-64k.bin"
-  wrk -t2 -c8 -d"${WARM_SMALL}s" -s bench/upload.lua "$GW" -- "$W/warm-64k.bin" POST "/files?name=" warm-small >/dev/null 2>&1 || true
-  wrk -t2 -c8 -d"$((WARM_SMALL / 2))s" "$GW/files/$SMALL_ID" >/dev/null 2>&1 || true
+  warmed=0; k=0; jit_pct=""
+  while [ "$warmed" -lt "$WARM_SMALL" ]; do
+    k=$((k + 1))
+    # shellcheck disable=SC2046
+    j0=$(jit_ticks $(stack_pids)); s0=$(cpu_ticks $(stack_pids) $(pg_pids))
+    wrk -t2 -c8 -d"${WARM_WINDOW}s" -s bench/upload.lua "$GW" -- "$W/warm-64k.bin" POST "/files?name=" "warm$k" > "$W/wrk-warm-$k.txt" 2>&1 || true
+    # shellcheck disable=SC2046
+    j1=$(jit_ticks $(stack_pids)); s1=$(cpu_ticks $(stack_pids) $(pg_pids))
+    warmed=$((warmed + WARM_WINDOW))
+    jit_pct=$(awk -v j=$((j1 - j0)) -v s=$((s1 - s0)) 'BEGIN { printf "%.1f", s > 0 ? 100 * j / s : 100 }')
+    log "warm-up window $k: $(awk '/Requests\/sec/ { print $2 }' "$W/wrk-warm-$k.txt") uploads/s of 64 KiB, JIT compilers at $jit_pct % of the stack's CPU"
+    awk -v p="$jit_pct" -v max="$WARM_JIT_PCT" 'BEGIN { exit !(p < max) }' && break
+  done
+  add warm_small_s "$warmed"; add warm_small_jit "$jit_pct"
+  wrk -t2 -c8 -d120s "$GW/files/$SMALL_ID" >/dev/null 2>&1 || true
 fi
 prof_begin
 for i in $(seq "$B_REPS"); do
@@ -549,6 +577,7 @@ TABLE=$(
   row "2 GiB GET: CPU s per GiB, whole stack (gateway $(cell ours_get2g_cpu_gw), nodes $(cell ours_get2g_cpu_nodes); kernel $(cell ours_get2g_sys))" ours_get2g_cpu nginx_get2g_cpu "—" ""
   [ -n "${V[s3_put2g]:-}" ] && row "2 GiB PUT vs S3Proxy, MB/s" ours_put2g s3_put2g "—" ""
   [ -n "${V[s3_get2g]:-}" ] && row "2 GiB GET vs S3Proxy, MB/s" ours_get2g s3_get2g "—" ""
+  [ -n "${V[warm_small_s]:-}" ] && row "warm-up before the 1 MiB phase, s of 64 KiB uploads (JIT compilers' share of the stack's CPU in its last $WARM_WINDOW s: $(cell warm_small_jit) %)" warm_small_s "" "—" ""
   row "1 MiB uploads/s, 8 conns, $B_WRK_DUR" ours_put1m_rps nginx_put1m_rps "≥ 0.5× nginx" "r >= 0.5"
   row "1 MiB uploads/s vs disk: durable 1 MiB files/s, 8 writers" ours_put1m_rps disk_small "—" ""
   row "1 MiB upload: CPU ms per upload, whole stack with PostgreSQL (gateway $(cell ours_put1m_cpu_gw), nodes $(cell ours_put1m_cpu_nodes), PostgreSQL $(cell ours_put1m_cpu_pg))" ours_put1m_cpu nginx_put1m_cpu "—" ""
