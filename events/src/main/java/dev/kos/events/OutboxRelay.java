@@ -351,8 +351,8 @@ public final class OutboxRelay implements AutoCloseable {
         }
         delete(done);
         published.addAndGet(done.size());
-        rounds.incrementAndGet();
         if (!done.isEmpty()) {
+            rounds.incrementAndGet();
             LOG.fine(() -> "outbox relay published " + done.size() + " events up to outbox id " + done.getLast());
         }
         Throwable failure = ackFailure != null ? ackFailure : sendFailure;
