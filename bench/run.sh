@@ -392,7 +392,8 @@ jit_ticks() {   # CPU ticks of the JIT compiler threads of the given processes
   for p in "$@"; do
     for t in /proc/"$p"/task/*; do
       case "$(cat "$t/comm" 2>/dev/null)" in "C1 CompilerThre"* | "C2 CompilerThre"*)
-        n=$((n + $(awk '{ print $14 + $15 }' "$t/stat" 2>/dev/null || echo 0))) ;; esac
+        # utime and stime are fields 14 and 15 counted from the pid, but these names hold a space
+        n=$((n + $(awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "$t/stat" 2>/dev/null || echo 0))) ;; esac
     done
   done
   echo "$n"
@@ -408,7 +409,7 @@ if [ "$WARM_SMALL" -gt 0 ]; then
     # shellcheck disable=SC2046
     j1=$(jit_ticks $(stack_pids)); s1=$(cpu_ticks $(stack_pids) $(pg_pids))
     warmed=$((warmed + WARM_WINDOW))
-    jit_pct=$(awk -v j=$((j1 - j0)) -v s=$((s1 - s0)) 'BEGIN { printf "%.1f", s > 0 ? 100 * j / s : 100 }')
+    jit_pct=$(awk -v j=$((j1 - j0)) -v s=$((s1 - s0)) 'BEGIN { printf "%.1f", (s > 0 ? 100 * j / s : 100) }')
     log "warm-up window $k: $(awk '/Requests\/sec/ { print $2 }' "$W/wrk-warm-$k.txt") uploads/s of 64 KiB, JIT compilers at $jit_pct % of the stack's CPU"
     awk -v p="$jit_pct" -v max="$WARM_JIT_PCT" 'BEGIN { exit !(p < max) }' && break
   done
