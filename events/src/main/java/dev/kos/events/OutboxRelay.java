@@ -247,10 +247,13 @@ public final class OutboxRelay implements AutoCloseable {
                 drainNotifications();
                 int sent = publishBatch();
                 backoff = Duration.ZERO;
-                if (sent == 0 || sent < options.batchSize() && options.linger().isZero()) {
-                    awaitWork();
-                } else if (sent < options.batchSize()) {
+                if (sent == options.batchSize()) {
+                    continue; // a backlog: the next batch at once
+                }
+                if (sent > 0 && !options.linger().isZero()) {
                     pause(options.linger());
+                } else {
+                    awaitWork();
                 }
             } catch (SQLException | RuntimeException e) {
                 if (!running) {
