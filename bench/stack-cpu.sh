@@ -3,12 +3,13 @@
 # cleanup, the launcher with its Kafka broker, PostgreSQL):
 #   bench/stack-cpu.sh idle SECONDS              CPU ms per second while nothing is asked of it
 #   bench/stack-cpu.sh upload SECONDS [CONNS]    CPU ms per 1 MiB upload under wrk (8 connections)
+#   bench/stack-cpu.sh download SECONDS [CONNS]  CPU ms per GET of one 1 MiB file under wrk
 # The stack is the one bin/start runs with --home=$KOS_HOME (default .kos); GW is its gateway URL
 # (default http://127.0.0.1:8080). CPU comes from /proc/<pid>/stat (user + system), so it does
 # not depend on how busy the machine is; rates printed by wrk do.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-MODE="${1:?usage: bench/stack-cpu.sh idle|upload SECONDS [CONNS]}"
+MODE="${1:?usage: bench/stack-cpu.sh idle|upload|download SECONDS [CONNS]}"
 SECS="${2:-20}"
 CONNS="${3:-8}"
 HOME_DIR="$(realpath "${KOS_HOME:-.kos}")"
@@ -27,6 +28,16 @@ ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
 pg=$(pgrep -f "bin/postgres -D $HOME_DIR/postgres" || true)
 pids="$launcher $(descendants "$launcher") ${pg:+$pg $(pgrep -P "$pg")}"
 
+if [ "$MODE" = download ]; then
+  # The file is uploaded before the CPU is sampled, so only the GETs are counted.
+  body=$(mktemp); head -c 1048576 /dev/urandom > "$body"
+  id=$(curl -sf -X POST -H 'Content-Type: application/octet-stream' --data-binary @"$body" "$GW/files?name=cpu-get" | jq -r .id)
+  rm -f "$body"
+  for _ in $(seq 100); do
+    [ "$(curl -sf "$GW/files/$id/metadata" | jq -r .status)" = completed ] && break
+    sleep 0.1 # a poll interval inside a bounded loop
+  done
+fi
 declare -A before per_kind
 for p in $pids; do before[$p]=$(ticks "$p"); done
 case "$MODE" in
@@ -39,7 +50,12 @@ case "$MODE" in
     echo "$out" | grep -E "Requests/sec|Latency|Non-2xx" || true
     divisor=$(echo "$out" | awk '$2 == "requests" && $3 == "in" { print $1 }')
     unit="CPU ms per upload ($divisor uploads)" ;;
-  *) echo "mode must be idle or upload" >&2; exit 2 ;;
+  download)
+    out=$(wrk -t2 -c"$CONNS" -d"${SECS}s" --latency "$GW/files/$id")
+    echo "$out" | grep -E "Requests/sec|Latency|Non-2xx" || true
+    divisor=$(echo "$out" | awk '$2 == "requests" && $3 == "in" { print $1 }')
+    unit="CPU ms per 1 MiB download ($divisor downloads)" ;;
+  *) echo "mode must be idle, upload or download" >&2; exit 2 ;;
 esac
 for p in $pids; do
   k=$(kind "$p"); k=${k:-other}

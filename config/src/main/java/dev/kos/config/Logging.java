@@ -5,7 +5,7 @@ import java.io.InputStream;
 import java.util.logging.LogManager;
 
 /**
- * One-line log records for every kos process: time, level, service, logger, message. One
+ * One-line log records for every kos process: time (UTC), level, logger, message ({@link LineFormatter}). One
  * event per line keeps logs greppable and lets a collector ship them without parsing stacks
  * that span lines (a throwable's trace follows its line, indented).
  */

@@ -52,6 +52,7 @@ public final class StorageNodeClients implements AutoCloseable {
                 // answers with GOAWAY "too_many_pings"; deadlines catch dead nodes sooner.
                 .keepAliveTime(config.keepAliveTime().toNanos(), TimeUnit.NANOSECONDS)
                 .keepAliveTimeout(20, TimeUnit.SECONDS)
+                .directExecutor()
                 .build();
     }
 

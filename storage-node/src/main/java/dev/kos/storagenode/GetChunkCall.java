@@ -51,12 +51,14 @@ final class GetChunkCall {
                 }
                 GetChunkResponse.Builder b = GetChunkResponse.newBuilder()
                         .setOffset(f.offset())
-                        .setData(UnsafeByteOperations.unsafeWrap(f.data())); // a fresh buffer per frame
+                        .setData(UnsafeByteOperations.unsafeWrap(f.data()));
                 if (first) {
                     b.setChunkLength(reader.chunkLength()).setChecksum(ProtoMapping.toProto(reader.checksum()));
                     first = false;
                 }
                 sent += f.data().remaining();
+                // Copied into gRPC's transport buffer before onNext returns, so the reader may
+                // reuse the frame's buffer for the next one.
                 out.onNext(b.build());
             }
         } catch (RuntimeException e) {

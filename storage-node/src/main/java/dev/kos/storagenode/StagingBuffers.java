@@ -5,7 +5,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Reused, aligned direct buffers for O_DIRECT writes. Reused because fresh memory is what costs
+ * Reused, aligned direct buffers for O_DIRECT writes and for chunk reads. Reused because fresh memory is what costs
  * on a VM (every first touch of a page is a fault the host serves) and because direct buffers
  * are only freed by a GC; at most {@link #RETAINED} are kept, so idle memory stays bounded and
  * any number of puts in flight still each get one.
