@@ -1,5 +1,6 @@
 package dev.kos.cleanup;
 
+import dev.kos.config.GrpcBuffers;
 import dev.kos.config.Logging;
 import dev.kos.config.Settings;
 import dev.kos.events.OutboxRelay;
@@ -18,6 +19,7 @@ public final class Main {
 
     public static void main(String[] args) throws InterruptedException {
         Logging.configure("cleanup-worker");
+        GrpcBuffers.configure();
         Settings settings = Settings.from(args);
         CleanupConfig config = CleanupConfig.fromSettings(settings);
         Database db = Database.fromSettings(settings, "cleanup");

@@ -1,5 +1,6 @@
 package dev.kos.gateway;
 
+import dev.kos.config.GrpcBuffers;
 import dev.kos.config.Logging;
 import dev.kos.config.Settings;
 import dev.kos.events.Events;
@@ -104,6 +105,7 @@ public final class Main {
 
     public static void main(String[] args) throws InterruptedException {
         Logging.configure("ingest-gateway");
+        GrpcBuffers.configure();
         Settings settings = Settings.from(args);
         GatewayConfig config = GatewayConfig.from(settings);
         String bootstrap = settings.string("kafka.bootstrap", "localhost:9092");

@@ -1,5 +1,6 @@
 package dev.kos.placement;
 
+import dev.kos.config.GrpcBuffers;
 import dev.kos.config.Logging;
 import dev.kos.config.Settings;
 import dev.kos.events.OutboxRelay;
@@ -23,6 +24,7 @@ public final class Main {
 
     public static void main(String[] args) throws InterruptedException {
         Logging.configure("placement-service");
+        GrpcBuffers.configure();
         Settings settings = Settings.from(args);
         PlacementConfig config = PlacementConfig.fromSettings(settings);
         Database db = Database.fromSettings(settings, "placement");

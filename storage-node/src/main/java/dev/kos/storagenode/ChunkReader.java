@@ -15,13 +15,13 @@ import java.util.zip.CRC32C;
  * <p>Memory: one frame (at most 1 MiB) at a time, in one buffer that every frame of the read
  * reuses, so a frame's bytes are valid until the next call to {@link #next} or {@link #close}.
  * gRPC copies a message into its transport buffers inside {@code onNext}, so a caller that sends
- * each frame before it asks for the next never sees one overwritten. The buffer is direct and
- * comes from a small pool: a read into a heap array goes through the JDK's temporary direct
- * buffer and is copied once more, and a fresh 1 MiB array per download is zeroed first (the
- * two took ~10 % of a node's CPU under 1 MiB downloads, async-profiler).
+ * each frame before it asks for the next never sees one overwritten. The buffer comes from a
+ * small pool, as a fresh 1 MiB array per download is zeroed before the read fills it and the
+ * copies into it meet cold memory. It is a heap buffer: protobuf copies a direct one into a new
+ * array when it wraps it for the response.
  */
 public final class ChunkReader implements Closeable {
-    private static final StagingBuffers FRAME_BUFFERS = new StagingBuffers(4096);
+    private static final StagingBuffers FRAME_BUFFERS = StagingBuffers.heap();
 
     /** {@code data} (position to limit) are the chunk's bytes starting at {@code offset}. */
     public record Frame(long offset, ByteBuffer data) {
@@ -83,7 +83,7 @@ public final class ChunkReader implements Closeable {
         long readEnd = Math.min(lastBlockEnd, blockStart + (long) frameBlocks * bs);
         int size = (int) (readEnd - blockStart);
         if (buf == null) { // no later frame is larger than the first
-            buf = size <= StagingBuffers.BUFFER_BYTES ? FRAME_BUFFERS.acquire() : ByteBuffer.allocateDirect(size);
+            buf = size <= StagingBuffers.BUFFER_BYTES ? FRAME_BUFFERS.acquire() : ByteBuffer.allocate(size);
         }
         buf.clear().limit(size);
         try {

@@ -1,5 +1,6 @@
 package dev.kos.storagenode;
 
+import dev.kos.config.GrpcBuffers;
 import dev.kos.config.Logging;
 import dev.kos.config.Settings;
 import dev.kos.membership.MembershipConfig;
@@ -25,6 +26,7 @@ public final class Main {
 
     public static void main(String[] args) throws InterruptedException {
         Logging.configure("storage-node");
+        GrpcBuffers.configure();
         Settings settings;
         StorageNodeConfig config;
         MembershipConfig membership;
