@@ -52,6 +52,10 @@ public final class StorageNodeClients implements AutoCloseable {
                 // answers with GOAWAY "too_many_pings"; deadlines catch dead nodes sooner.
                 .keepAliveTime(config.keepAliveTime().toNanos(), TimeUnit.NANOSECONDS)
                 .keepAliveTimeout(20, TimeUnit.SECONDS)
+                // Callbacks run on the transport thread: each only queues a received frame,
+                // completes a future, or copies the next put frame into gRPC's buffers; none
+                // blocks. It saves a hand-off to gRPC's executor per message (the gateway spent
+                // ~5 % less CPU per 1 MiB GET, and ~20 % of its threads' CPU was that executor).
                 .directExecutor()
                 .build();
     }
