@@ -119,7 +119,7 @@ public final class ChunkReader implements Closeable {
         for (int at = 0; at < buf.limit(); at += bs) {
             int n = Math.min(bs, buf.limit() - at);
             crc.reset();
-            crc.update(buf.slice(at, n));
+            crc.update(buf.array(), at, n); // a heap buffer, from StagingBuffers.heap()
             int block = (int) ((blockStart + at) / bs);
             if ((int) crc.getValue() != crcs[block - firstBlock]) {
                 throw new ChunkStoreException.Corrupted("chunk " + id + " is corrupted: block " + block + " (bytes "
