@@ -84,7 +84,8 @@ public interface ChunkFileSystem {
             }
             try {
                 return new DirectChunkOutput(opener.open(path, StandardOpenOption.CREATE_NEW,
-                        StandardOpenOption.WRITE, ExtendedOpenOption.DIRECT), STAGING);
+                        StandardOpenOption.WRITE, ExtendedOpenOption.DIRECT),
+                        () -> opener.open(path, StandardOpenOption.WRITE), STAGING);
             } catch (FileAlreadyExistsException e) {
                 throw e;
             } catch (IOException | UnsupportedOperationException e) {

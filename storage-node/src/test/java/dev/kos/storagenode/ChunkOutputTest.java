@@ -14,6 +14,7 @@ import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
@@ -39,7 +40,32 @@ class ChunkOutputTest {
                 out.finish();
                 out.sync();
             }
-            assertEquals(len, Files.size(file), "size after the padded tail was cut back, length " + len);
+            assertEquals(len, Files.size(file), "size, length " + len);
+            assertArrayEquals(data, Files.readAllBytes(file), "content, length " + len);
+        }
+    }
+
+    /**
+     * Only a last partial block goes through the page cache, on a channel of its own: a length of
+     * whole blocks never opens it (the file is never written padded and cut back, which made ext4
+     * read the last block back from the disk).
+     */
+    @Test
+    void onlyAPartialLastBlockIsWrittenThroughTheBufferedChannel() throws IOException {
+        for (int len : new int[] {4096, 8192 + 5, 3}) {
+            byte[] data = random(7 + len, len);
+            Path file = dir.resolve("tail-" + len);
+            List<String> opens = new ArrayList<>();
+            ChunkFileSystem fs = new ChunkFileSystem.Local(true, (path, options) -> {
+                opens.add(List.of(options).contains(ExtendedOpenOption.DIRECT) ? "direct" : "buffered");
+                return FileChannel.open(path, options);
+            });
+            try (ChunkOutput out = fs.create(file)) {
+                writeInPieces(out, data);
+                out.finish();
+                out.sync();
+            }
+            assertEquals(len % 4096 == 0 ? List.of("direct") : List.of("direct", "buffered"), opens, "length " + len);
             assertArrayEquals(data, Files.readAllBytes(file), "content, length " + len);
         }
     }
@@ -77,7 +103,8 @@ class ChunkOutputTest {
         Path file = dir.resolve("read-only");
         Files.write(file, new byte[0]);
         // A channel opened for reading refuses every write, as a failing disk would.
-        ChunkOutput out = new DirectChunkOutput(FileChannel.open(file, StandardOpenOption.READ), new StagingBuffers(4096));
+        ChunkOutput out = new DirectChunkOutput(FileChannel.open(file, StandardOpenOption.READ),
+                () -> FileChannel.open(file, StandardOpenOption.READ), new StagingBuffers(4096));
         byte[] staging = new byte[StagingBuffers.BUFFER_BYTES];
         out.write(ByteBuffer.wrap(staging)); // fills the first buffer and hands it over
         IOException e = assertThrows(IOException.class, () -> {
