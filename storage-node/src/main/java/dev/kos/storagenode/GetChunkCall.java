@@ -4,6 +4,7 @@ import com.google.protobuf.UnsafeByteOperations;
 import dev.kos.schemas.storage.v1.GetChunkResponse;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
+import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
@@ -78,8 +79,13 @@ final class GetChunkCall {
         }
     }
 
+    /** One line per read: FINE when it ended well (as for puts: see PutChunkCall#log), INFO otherwise. */
     private void log(String outcome) {
-        LOG.info("get chunk=" + reader.id() + " bytes=" + sent + " outcome=" + outcome + " duration_ms="
+        Level level = outcome.equals("ok") ? Level.FINE : Level.INFO;
+        if (!LOG.isLoggable(level)) {
+            return;
+        }
+        LOG.log(level, "get chunk=" + reader.id() + " bytes=" + sent + " outcome=" + outcome + " duration_ms="
                 + (System.nanoTime() - startNanos) / 1_000_000);
     }
 }
