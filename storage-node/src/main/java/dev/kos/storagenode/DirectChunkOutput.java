@@ -45,7 +45,7 @@ final class DirectChunkOutput implements ChunkOutput {
     /** The buffer the background write has, or had last; null until the first hand-over. */
     private ByteBuffer writing;
     private CompletableFuture<Void> pending = CompletableFuture.completedFuture(null);
-    /** Where the staging buffer's first byte goes; always a multiple of the alignment. */
+    /** Where the staging buffer's first byte goes: a multiple of the alignment until finish, then the length. */
     private long filePosition;
 
     DirectChunkOutput(FileChannel ch, TailOpener tailOpener, StagingBuffers pool) {
