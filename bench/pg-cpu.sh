@@ -15,10 +15,15 @@ postmaster=$(pgrep -f "bin/postgres -D $HOME_DIR/postgres" | head -1 || true)
 port=$(tr '\0' ' ' < "/proc/$postmaster/cmdline" | grep -oE ' -p [0-9]+' | awk '{ print $2 }')
 HZ=$(getconf CLK_TCK)
 ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+# The postmaster's own CPU and its reaped children's: what ended during the run (autovacuum
+# workers, closed sessions) is found here, not among the sessions listed below.
+own_and_reaped() { awk '{ print $14 + $15 + $16 + $17 }' "/proc/$postmaster/stat"; }
 
 declare -A before
 for p in $(pgrep -P "$postmaster"); do before[$p]=$(ticks "$p"); done
+reaped0=$(own_and_reaped)
 out=$(KOS_HOME="$HOME_DIR" bench/stack-cpu.sh upload "$SECS" "$CONNS")
+reaped1=$(own_and_reaped)
 echo "$out"
 uploads=$(echo "$out" | grep -oE '\(([0-9]+) uploads\)' | grep -oE '[0-9]+')
 sessions=$(psql -h 127.0.0.1 -p "$port" -U postgres -d postgres -AtF'|' -c \
@@ -44,3 +49,5 @@ for p in "${!before[@]}"; do
   awk -v t="$spent" -v hz="$HZ" -v d="$uploads" -v p="$p" -v s="${service:-?}" -v q="$(echo "$row" | cut -d'|' -f4)" \
     'BEGIN { printf "  %6.2f  pid %-7s %-26s %s\n", t * 1000 / hz / d, p, s, q }'
 done | sort -rn
+awk -v t="$((reaped1 - reaped0))" -v hz="$HZ" -v d="$uploads" \
+  'BEGIN { printf "  %6.2f  the postmaster, and processes that ended during the run (autovacuum workers, closed sessions)\n", t * 1000 / hz / d }'

@@ -192,6 +192,12 @@ node_pids() { pgrep -P "$STACK_PID" -f dev.kos.storagenode.Main; }
 nginx_pids() { local m; m=$(cat "$WORK/nginx/nginx.pid"); echo "$m"; pgrep -P "$m"; }
 # The embedded PostgreSQL is started through pg_ctl, so it is no descendant of the launcher.
 pg_pids() { local m; m=$(pgrep -f "bin/postgres -D $W/stack/postgres") || return 0; echo "$m"; pgrep -P "$m"; }
+# PostgreSQL's CPU ticks: its processes' own, plus what the postmaster reaped (cutime, cstime), so a
+# backend or autovacuum worker that ends between two samples is neither lost nor subtracted.
+pg_ticks() {
+  local m; m=$(pgrep -f "bin/postgres -D $W/stack/postgres" | head -1) || { echo 0; return; }
+  echo $(( $(awk '{ print $16 + $17 }' "/proc/$m/stat" 2>/dev/null || echo 0) + $(cpu_ticks $(pg_pids)) ))
+}
 # per_request KEY TICKS0 TICKS1 WRK_OUTPUT -> records CPU ms per completed request of that wrk run
 per_request() {
   add "$1" "$(awk -v a="$2" -v b="$3" -v hz="$CLK_TCK" '$2 == "requests" && $3 == "in" { n = $1 }
@@ -325,6 +331,8 @@ for i in $(seq "$B_REPS"); do
   settle   # the disk's own rate of durable 1 MiB files (write, fsync, rename, directory fsync), 8 writers
   add disk_small "$("$JAVA_HOME/bin/java" bench/src/main/java/dev/kos/bench/DurableFiles.java "$W/durable" 8 10 $((1 << 20)))"
   rm -rf "$W/durable"
+  # What one wake-up of another thread costs here (Handoff.java: two threads pass a turn by park and unpark).
+  add handoff_us "$("$JAVA_HOME/bin/java" bench/src/main/java/dev/kos/bench/Handoff.java 2>>"$W/handoff.log")"
 done
 cat "$BIG" > /dev/null   # the source file stays in the page cache for every PUT below
 
@@ -404,10 +412,10 @@ if [ "$WARM_SMALL" -gt 0 ]; then
   while [ "$warmed" -lt "$WARM_SMALL" ]; do
     k=$((k + 1))
     # shellcheck disable=SC2046
-    j0=$(jit_ticks $(stack_pids)); s0=$(cpu_ticks $(stack_pids) $(pg_pids))
+    j0=$(jit_ticks $(stack_pids)); s0=$(( $(cpu_ticks $(stack_pids)) + $(pg_ticks) ))
     wrk -t2 -c8 -d"${WARM_WINDOW}s" -s bench/upload.lua "$GW" -- "$W/warm-64k.bin" POST "/files?name=" "warm$k" > "$W/wrk-warm-$k.txt" 2>&1 || true
     # shellcheck disable=SC2046
-    j1=$(jit_ticks $(stack_pids)); s1=$(cpu_ticks $(stack_pids) $(pg_pids))
+    j1=$(jit_ticks $(stack_pids)); s1=$(( $(cpu_ticks $(stack_pids)) + $(pg_ticks) ))
     warmed=$((warmed + WARM_WINDOW))
     jit_pct=$(awk -v j=$((j1 - j0)) -v s=$((s1 - s0)) 'BEGIN { printf "%.1f", (s > 0 ? 100 * j / s : 100) }')
     log "warm-up window $k: $(awk '/Requests\/sec/ { print $2 }' "$W/wrk-warm-$k.txt") uploads/s of 64 KiB, JIT compilers at $jit_pct % of the stack's CPU"
@@ -421,9 +429,9 @@ for i in $(seq "$B_REPS"); do
   settle
   # CPU per upload, every process of ours: a POST answers only once the file is completed, so
   # almost all of an upload's work (placement, PostgreSQL) falls inside the wrk run.
-  g0=$(cpu_ticks "$GW_PID"); d0=$(cpu_ticks $(node_pids)); p0=$(cpu_ticks $(pg_pids)); s0=$(cpu_ticks $(stack_pids) $(pg_pids))
+  g0=$(cpu_ticks "$GW_PID"); d0=$(cpu_ticks $(node_pids)); p0=$(pg_ticks); s0=$(( $(cpu_ticks $(stack_pids)) + $(pg_ticks) ))
   wrk_run ours_put1m "$W/wrk-ours-put1m-$i.txt" -t2 -c8 -d"$B_WRK_DUR" -s bench/upload.lua "$GW" -- "$SMALL" POST "/files?name=" "r$i"
-  g1=$(cpu_ticks "$GW_PID"); d1=$(cpu_ticks $(node_pids)); p1=$(cpu_ticks $(pg_pids)); s1=$(cpu_ticks $(stack_pids) $(pg_pids))
+  g1=$(cpu_ticks "$GW_PID"); d1=$(cpu_ticks $(node_pids)); p1=$(pg_ticks); s1=$(( $(cpu_ticks $(stack_pids)) + $(pg_ticks) ))
   per_request ours_put1m_cpu "$s0" "$s1" "$W/wrk-ours-put1m-$i.txt"; per_request ours_put1m_cpu_gw "$g0" "$g1" "$W/wrk-ours-put1m-$i.txt"
   per_request ours_put1m_cpu_nodes "$d0" "$d1" "$W/wrk-ours-put1m-$i.txt"; per_request ours_put1m_cpu_pg "$p0" "$p1" "$W/wrk-ours-put1m-$i.txt"
   upload_breakdown
@@ -582,6 +590,7 @@ TABLE=$(
   row "1 MiB uploads/s, 8 conns, $B_WRK_DUR" ours_put1m_rps nginx_put1m_rps "≥ 0.5× nginx" "r >= 0.5"
   row "1 MiB uploads/s vs disk: durable 1 MiB files/s, 8 writers" ours_put1m_rps disk_small "—" ""
   row "1 MiB upload: CPU ms per upload, whole stack with PostgreSQL (gateway $(cell ours_put1m_cpu_gw), nodes $(cell ours_put1m_cpu_nodes), PostgreSQL $(cell ours_put1m_cpu_pg))" ours_put1m_cpu nginx_put1m_cpu "—" ""
+  row "machine: one handoff between two threads (park, unpark, both sides' context switch), CPU µs (Handoff.java; each round in handoff.log)" handoff_us "" "—" ""
   row "1 MiB upload p50, ms" ours_put1m_p50 nginx_put1m_p50 "—" ""
   row "1 MiB upload p99, ms" ours_put1m_p99 nginx_put1m_p99 "—" ""
   row "1 MiB upload, median ms: begin → sealed (received, fsynced, recorded)" ours_put1m_store "" "—" ""

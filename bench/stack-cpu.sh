@@ -6,7 +6,11 @@
 #   bench/stack-cpu.sh download SECONDS [CONNS]  CPU ms per GET of one 1 MiB file under wrk
 # The stack is the one bin/start runs with --home=$KOS_HOME (default .kos); GW is its gateway URL
 # (default http://127.0.0.1:8080). CPU comes from /proc/<pid>/stat (user + system), so it does
-# not depend on how busy the machine is; rates printed by wrk do.
+# not depend on how busy the machine is; rates printed by wrk do. PostgreSQL's row also counts the
+# processes it started and reaped meanwhile (autovacuum workers, closed sessions), through the
+# postmaster's cutime and cstime. Beside each CPU figure: the context switches of the kind's
+# threads (voluntary and not, from /proc/<pid>/task/*/status) per unit; on this guest each
+# handoff between threads costs ~13 us of CPU (bench/src/main/java/dev/kos/bench/Handoff.java).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MODE="${1:?usage: bench/stack-cpu.sh idle|upload|download SECONDS [CONNS]}"
@@ -23,9 +27,16 @@ kind() {
   local c; c=$(tr '\0' ' ' < "/proc/$1/cmdline" 2>/dev/null | grep -oE ' dev\.kos\.[a-z]+\.[A-Za-z]+|postgres' | tail -1)
   echo "${c# }"
 }
-ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+# A process's user + system ticks; the postmaster's also include its reaped children's, so the
+# CPU of a backend or autovacuum worker that ended during the run is not lost (nor, had it been
+# sampled before, subtracted). Empty for a process that is gone.
+ticks() {
+  if [ "$1" = "${pg:-}" ]; then awk '{ print $14 + $15 + $16 + $17 }' "/proc/$1/stat" 2>/dev/null
+  else awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null; fi
+}
+switches() { cat /proc/"$1"/task/*/status 2>/dev/null | awk '/ctxt_switches/ { s += $2 } END { print s + 0 }'; }
 # The embedded PostgreSQL is started through pg_ctl, so it is no descendant of the launcher.
-pg=$(pgrep -f "bin/postgres -D $HOME_DIR/postgres" || true)
+pg=$(pgrep -f "bin/postgres -D $HOME_DIR/postgres" | head -1 || true)
 pids="$launcher $(descendants "$launcher") ${pg:+$pg $(pgrep -P "$pg")}"
 
 if [ "$MODE" = download ]; then
@@ -38,8 +49,8 @@ if [ "$MODE" = download ]; then
     sleep 0.1 # a poll interval inside a bounded loop
   done
 fi
-declare -A before per_kind
-for p in $pids; do before[$p]=$(ticks "$p"); done
+declare -A before before_cs per_kind cs_kind
+for p in $pids; do before[$p]=$(ticks "$p"); before_cs[$p]=$(switches "$p"); done
 case "$MODE" in
   idle)
     sleep "$SECS"; divisor="$SECS"; unit="CPU ms per second, idle" ;;
@@ -57,14 +68,19 @@ case "$MODE" in
     unit="CPU ms per 1 MiB download ($divisor downloads)" ;;
   *) echo "mode must be idle, upload or download" >&2; exit 2 ;;
 esac
+# A PostgreSQL session that started during the run (not sampled before) counts from zero.
+[ -n "$pg" ] && for p in $(pgrep -P "$pg"); do [ -n "${before[$p]:-}" ] || { before[$p]=0; before_cs[$p]=0; pids="$pids $p"; }; done
 for p in $pids; do
+  t=$(ticks "$p"); [ -n "$t" ] || continue # ended: a PostgreSQL child's CPU is in the postmaster's now
   k=$(kind "$p"); k=${k:-other}
-  per_kind[$k]=$(( ${per_kind[$k]:-0} + $(ticks "$p") - ${before[$p]} ))
+  per_kind[$k]=$(( ${per_kind[$k]:-0} + t - ${before[$p]} ))
+  cs_kind[$k]=$(( ${cs_kind[$k]:-0} + $(switches "$p") - ${before_cs[$p]} ))
 done
-echo "$unit:"
-total=0
-for k in "${!per_kind[@]}"; do total=$((total + per_kind[$k])); done
+echo "$unit, and context switches:"
+total=0; total_cs=0
+for k in "${!per_kind[@]}"; do total=$((total + per_kind[$k])); total_cs=$((total_cs + cs_kind[$k])); done
 for k in "${!per_kind[@]}"; do
-  awk -v t="${per_kind[$k]}" -v hz="$HZ" -v d="$divisor" -v k="$k" 'BEGIN { printf "  %-28s %7.1f\n", k, t * 1000 / hz / d }'
+  awk -v t="${per_kind[$k]}" -v c="${cs_kind[$k]}" -v hz="$HZ" -v d="$divisor" -v k="$k" \
+    'BEGIN { printf "  %-28s %7.1f %7.1f\n", k, t * 1000 / hz / d, c / d }'
 done | sort -k2 -rn
-awk -v t="$total" -v hz="$HZ" -v d="$divisor" 'BEGIN { printf "  %-28s %7.1f\n", "total", t * 1000 / hz / d }'
+awk -v t="$total" -v c="$total_cs" -v hz="$HZ" -v d="$divisor" 'BEGIN { printf "  %-28s %7.1f %7.1f\n", "total", t * 1000 / hz / d, c / d }'
