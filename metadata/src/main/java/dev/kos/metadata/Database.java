@@ -74,7 +74,14 @@ public final class Database implements AutoCloseable {
      */
     public static Database embedded(Path dataDir, int poolSize, String poolName, boolean stopWithJvm) {
         try {
-            EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder().setRegisterShutdownHook(stopWithJvm);
+            // zonky's defaults are a test database's: fsync off (-F) and synchronous_commit off. Here
+            // the embedded database is the store's metadata: with them a commit is acknowledged before
+            // its WAL leaves PostgreSQL's memory, so a crash of PostgreSQL (or of the machine) could
+            // lose a completed file's row and its outbox events after the client was answered, or
+            // corrupt the database. Durable commits, as any production PostgreSQL makes them.
+            EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder().setRegisterShutdownHook(stopWithJvm)
+                    .setServerConfig("fsync", "on") // passed after -F, so it wins
+                    .setServerConfig("synchronous_commit", "on");
             if (dataDir != null) {
                 builder.setDataDirectory(dataDir).setCleanDataDirectory(false);
             }

@@ -53,4 +53,18 @@ class DatabaseTest {
         });
         assertEquals(0, n);
     }
+
+    @Test
+    void theEmbeddedDatabaseMakesEveryCommitDurable() {
+        // zonky starts PostgreSQL with fsync and synchronous_commit off; a store's metadata cannot.
+        String settings = db.withConnection(c -> {
+            try (ResultSet rs = c.createStatement().executeQuery(
+                    "SELECT current_setting('fsync') || ',' || current_setting('synchronous_commit') || ','"
+                            + " || current_setting('full_page_writes')")) {
+                rs.next();
+                return rs.getString(1);
+            }
+        });
+        assertEquals("on,on,on", settings);
+    }
 }
