@@ -26,15 +26,9 @@ class DatabaseTest {
     @Test
     void migrationsCreateTheSchemaAndRunTwiceHarmlessly() {
         db.migrate();
-        long tables = db.withConnection(c -> {
-            try (ResultSet rs = c.createStatement().executeQuery(
-                    "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public' AND table_name IN "
-                            + "('files','chunks','chunk_locations','storage_nodes','upload_sessions','outbox','processed_events','ring_state')")) {
-                rs.next();
-                return rs.getLong(1);
-            }
-        });
-        assertEquals(8, tables);
+        String tables = firstValue("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public' AND table_name IN "
+                + "('files','chunks','chunk_locations','storage_nodes','upload_sessions','outbox','processed_events','ring_state')");
+        assertEquals("8", tables);
         assertTrue(db.isHealthy());
     }
 
@@ -45,26 +39,23 @@ class DatabaseTest {
             c.createStatement().executeUpdate("INSERT INTO storage_nodes (node_id, address) VALUES ('bad id!', 'x:1')");
             return null;
         }));
-        long n = db.withConnection(c -> {
-            try (ResultSet rs = c.createStatement().executeQuery("SELECT count(*) FROM storage_nodes WHERE node_id = 'rolled-back'")) {
-                rs.next();
-                return rs.getLong(1);
-            }
-        });
-        assertEquals(0, n);
+        assertEquals("0", firstValue("SELECT count(*) FROM storage_nodes WHERE node_id = 'rolled-back'"));
     }
 
     @Test
     void theEmbeddedDatabaseMakesEveryCommitDurable() {
         // zonky starts PostgreSQL with fsync and synchronous_commit off; a store's metadata cannot.
-        String settings = db.withConnection(c -> {
-            try (ResultSet rs = c.createStatement().executeQuery(
-                    "SELECT current_setting('fsync') || ',' || current_setting('synchronous_commit') || ','"
-                            + " || current_setting('full_page_writes')")) {
+        assertEquals("on,on,on", firstValue("SELECT current_setting('fsync') || ',' || current_setting('synchronous_commit')"
+                + " || ',' || current_setting('full_page_writes')"));
+    }
+
+    /** The first column of the first row, as text. */
+    private static String firstValue(String sql) {
+        return db.withConnection(c -> {
+            try (ResultSet rs = c.createStatement().executeQuery(sql)) {
                 rs.next();
                 return rs.getString(1);
             }
         });
-        assertEquals("on,on,on", settings);
     }
 }
