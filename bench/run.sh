@@ -429,9 +429,9 @@ for i in $(seq "$B_REPS"); do
   settle
   # CPU per upload, every process of ours: a POST answers only once the file is completed, so
   # almost all of an upload's work (placement, PostgreSQL) falls inside the wrk run.
-  g0=$(cpu_ticks "$GW_PID"); d0=$(cpu_ticks $(node_pids)); p0=$(pg_ticks); s0=$(( $(cpu_ticks $(stack_pids)) + $(pg_ticks) ))
+  g0=$(cpu_ticks "$GW_PID"); d0=$(cpu_ticks $(node_pids)); p0=$(pg_ticks); s0=$(( $(cpu_ticks $(stack_pids)) + p0 ))
   wrk_run ours_put1m "$W/wrk-ours-put1m-$i.txt" -t2 -c8 -d"$B_WRK_DUR" -s bench/upload.lua "$GW" -- "$SMALL" POST "/files?name=" "r$i"
-  g1=$(cpu_ticks "$GW_PID"); d1=$(cpu_ticks $(node_pids)); p1=$(pg_ticks); s1=$(( $(cpu_ticks $(stack_pids)) + $(pg_ticks) ))
+  g1=$(cpu_ticks "$GW_PID"); d1=$(cpu_ticks $(node_pids)); p1=$(pg_ticks); s1=$(( $(cpu_ticks $(stack_pids)) + p1 ))
   per_request ours_put1m_cpu "$s0" "$s1" "$W/wrk-ours-put1m-$i.txt"; per_request ours_put1m_cpu_gw "$g0" "$g1" "$W/wrk-ours-put1m-$i.txt"
   per_request ours_put1m_cpu_nodes "$d0" "$d1" "$W/wrk-ours-put1m-$i.txt"; per_request ours_put1m_cpu_pg "$p0" "$p1" "$W/wrk-ours-put1m-$i.txt"
   upload_breakdown
