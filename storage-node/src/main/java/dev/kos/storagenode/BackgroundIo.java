@@ -8,11 +8,12 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
 /**
- * Disk I/O a put runs off its receiving thread (an O_DIRECT write, an early fsync), and the one
- * way its failure comes back: as the IOException it was, thrown by the put's next wait on it.
+ * Disk I/O run off the thread that moves the bytes (a put's O_DIRECT write or early fsync, a
+ * read's next frame), and the one way its failure comes back: as the IOException it was, thrown
+ * by the next wait on it.
  */
 final class BackgroundIo {
-    /** Platform threads, as they sit in blocking file system calls; one per put at work, reused after. */
+    /** Platform threads, as they sit in blocking file system calls; one per put or read at work, reused after. */
     private static final ExecutorService THREADS = Executors.newCachedThreadPool(
             Thread.ofPlatform().daemon().name("chunk-io-", 0).factory());
 

@@ -6,10 +6,12 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileStore;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Files;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Logger;
@@ -23,16 +25,26 @@ import java.util.logging.Logger;
 public interface ChunkFileSystem {
     ChunkOutput create(Path path) throws IOException;
 
+    /**
+     * A channel that reads a chunk file's data with O_DIRECT, at offsets and lengths that are
+     * multiples of {@link StagingBuffers#ALIGNED}'s alignment, into its buffers; or null, and the
+     * data is read through the page cache like the rest of the file (the default, and where the
+     * file system refuses O_DIRECT).
+     */
+    default FileChannel openDirectRead(Path path) throws IOException {
+        return null;
+    }
+
     long usableSpace(Path dir) throws IOException;
 
     long totalSpace(Path dir) throws IOException;
 
-    /** The real local file system, chunks written with O_DIRECT where it supports that. */
+    /** The real local file system, chunks written and read with O_DIRECT where it supports that. */
     static ChunkFileSystem local() {
         return Local.DIRECT;
     }
 
-    /** The real local file system, chunks written through the page cache. */
+    /** The real local file system, chunks written and read through the page cache. */
     static ChunkFileSystem localBuffered() {
         return Local.BUFFERED;
     }
@@ -42,8 +54,7 @@ public interface ChunkFileSystem {
         static final Local BUFFERED = new Local(false, FileChannel::open);
         private static final Logger LOG = Logger.getLogger(ChunkFileSystem.class.getName());
         private static final AtomicBoolean WARNED = new AtomicBoolean();
-        /** Shared by every store in the process; the alignment suits the file systems seen so far. */
-        private static final StagingBuffers STAGING = new StagingBuffers(4096);
+        private static final StagingBuffers STAGING = StagingBuffers.ALIGNED;
 
         private final boolean direct;
         private final Opener opener;
@@ -53,6 +64,8 @@ public interface ChunkFileSystem {
          * store's figures are read afresh from the file system (statvfs) each time they are asked.
          */
         private final ConcurrentHashMap<Path, FileStore> stores = new ConcurrentHashMap<>();
+        /** File stores that refused an O_DIRECT read, so a read there does not try (and fail) again. */
+        private final Set<FileStore> refuseDirectReads = ConcurrentHashMap.newKeySet();
 
         /** How files are opened: {@code FileChannel::open}, or a test's refusal of O_DIRECT. */
         interface Opener {
@@ -77,9 +90,7 @@ public interface ChunkFileSystem {
 
         /** An O_DIRECT output, or null where the file system refuses O_DIRECT (tmpfs) or its blocks do not fit. */
         private ChunkOutput tryDirect(Path path) throws IOException {
-            long block = store(path.getParent()).getBlockSize();
-            if (block <= 0 || block > STAGING.alignment() || STAGING.alignment() % block != 0) {
-                warnOnce("block size of " + path.getParent() + " does not divide " + STAGING.alignment());
+            if (!blocksFit(path.getParent())) {
                 return null;
             }
             try {
@@ -96,9 +107,38 @@ public interface ChunkFileSystem {
             }
         }
 
+        @Override
+        public FileChannel openDirectRead(Path path) throws IOException {
+            if (!direct || !blocksFit(path.getParent())) {
+                return null;
+            }
+            FileStore store = store(path.getParent());
+            if (refuseDirectReads.contains(store)) {
+                return null;
+            }
+            try {
+                return opener.open(path, StandardOpenOption.READ, ExtendedOpenOption.DIRECT);
+            } catch (NoSuchFileException e) {
+                throw e;
+            } catch (IOException | UnsupportedOperationException e) {
+                refuseDirectReads.add(store);
+                warnOnce(path.getParent() + " refuses O_DIRECT reads (" + e + ")");
+                return null;
+            }
+        }
+
+        private boolean blocksFit(Path dir) throws IOException {
+            long block = store(dir).getBlockSize();
+            if (block <= 0 || block > STAGING.alignment() || STAGING.alignment() % block != 0) {
+                warnOnce("block size of " + dir + " does not divide " + STAGING.alignment());
+                return false;
+            }
+            return true;
+        }
+
         private static void warnOnce(String why) {
             if (WARNED.compareAndSet(false, true)) {
-                LOG.warning("chunks are written through the page cache: " + why);
+                LOG.warning("chunks are written or read through the page cache: " + why);
             }
         }
 

@@ -4,6 +4,7 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.util.concurrent.CompletableFuture;
 import java.util.zip.CRC32C;
 
 /**
@@ -12,22 +13,33 @@ import java.util.zip.CRC32C;
  * byte of them, so corrupted bytes are never handed out; blocks outside the range are neither
  * read nor checked.
  *
- * <p>Memory: one frame (at most 1 MiB) at a time, in one buffer that every frame of the read
- * reuses, so a frame's bytes are valid until the next call to {@link #next} or {@link #close}.
- * gRPC copies a message into its transport buffers inside {@code onNext}, so a caller that sends
- * each frame before it asks for the next never sees one overwritten. The buffer comes from a
- * small pool, as a fresh 1 MiB array per download is zeroed before the read fills it and the
- * copies into it meet cold memory. It is a heap buffer: protobuf copies a direct one into a new
- * array when it wraps it for the response.
+ * <p>The data is read with O_DIRECT where the file system allows it ({@link
+ * ChunkFileSystem#openDirectRead}), straight into an aligned buffer: chunks are written with
+ * O_DIRECT, so a read through the page cache would first fill fresh cache pages, which on a VM
+ * costs a fault the host serves per page. Reading a cold 2 GiB file here took 0.34–0.88 CPU-s per
+ * GiB through the page cache and 0.13–0.15 with O_DIRECT, less even than a page-cache hit
+ * (0.43, the kernel's copy plus the JDK's own copy out of its temporary direct buffer). The
+ * price: a chunk read again and again goes to the disk each time; the page cache no longer keeps
+ * hot chunks. The footer and the block table, small and unaligned, are read through the page
+ * cache before the first frame.
+ *
+ * <p>Memory: one frame (at most 1 MiB) at a time, in one direct buffer that every frame of the
+ * read reuses, so a frame's bytes are valid until the next call to {@link #next} or {@link
+ * #close}. gRPC copies a message into its transport buffers inside {@code onNext}, so a caller
+ * that sends each frame before it asks for the next never sees one overwritten. The buffer comes
+ * from a small pool ({@link StagingBuffers#ALIGNED}), shared with the puts.
  */
 public final class ChunkReader implements Closeable {
-    private static final StagingBuffers FRAME_BUFFERS = StagingBuffers.heap();
-
     /** {@code data} (position to limit) are the chunk's bytes starting at {@code offset}. */
     public record Frame(long offset, ByteBuffer data) {
     }
 
+    private static final StagingBuffers BUFFERS = StagingBuffers.ALIGNED;
+
+    /** Where the frames are read from: the O_DIRECT channel, or the one the footer was read through. */
     private final FileChannel ch;
+    /** Whether reads must be aligned (an O_DIRECT channel). */
+    private final boolean direct;
     private final ChunkFooter footer;
     private final ChunkId id;
     private final long end;
@@ -36,11 +48,21 @@ public final class ChunkReader implements Closeable {
     private final int[] crcs;
     private long pos;
     private boolean returnedAny;
+    /** The buffer of the frame last returned. */
     private ByteBuffer buf;
+    /** The spare buffer: the next frame is read into it while the caller sends the last one (O_DIRECT only). */
+    private ByteBuffer ahead;
+    /** The read into {@link #ahead}, or null when none is in flight. */
+    private CompletableFuture<Void> aheadRead;
+    private long aheadStart = -1;
 
-    ChunkReader(FileChannel ch, ChunkFooter footer, ChunkId id, long offset, long length, int frameBytes)
-            throws IOException {
-        this.ch = ch;
+    /**
+     * Reads the block table of the range through {@code ch}, then reads frames through {@code
+     * directCh} if it is not null (closing {@code ch}), else through {@code ch}. Takes both
+     * channels: they are closed by {@link #close}, or here if this throws.
+     */
+    ChunkReader(FileChannel ch, FileChannel directCh, ChunkFooter footer, ChunkId id, long offset, long length,
+            int frameBytes) throws IOException {
         this.footer = footer;
         this.id = id;
         this.pos = offset;
@@ -48,7 +70,23 @@ public final class ChunkReader implements Closeable {
         this.frameBlocks = Math.max(1, frameBytes / footer.blockSize());
         this.firstBlock = (int) (offset / footer.blockSize());
         int lastBlock = length == 0 ? firstBlock - 1 : (int) ((end - 1) / footer.blockSize());
-        this.crcs = footer.readBlockCrcs(ch, firstBlock, lastBlock - firstBlock + 1);
+        // Blocks start at multiples of the block size, so O_DIRECT needs it to be one of the alignment.
+        boolean aligned = directCh != null && footer.blockSize() % BUFFERS.alignment() == 0;
+        try {
+            this.crcs = footer.readBlockCrcs(ch, firstBlock, lastBlock - firstBlock + 1);
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(ch);
+            closeQuietly(directCh);
+            throw e;
+        }
+        if (aligned) {
+            closeQuietly(ch);
+            this.ch = directCh;
+        } else {
+            closeQuietly(directCh);
+            this.ch = ch;
+        }
+        this.direct = aligned;
     }
 
     public ChunkId id() {
@@ -79,47 +117,147 @@ public final class ChunkReader implements Closeable {
         }
         int bs = footer.blockSize();
         long blockStart = pos / bs * bs;
-        long lastBlockEnd = Math.min(footer.length(), ((end - 1) / bs + 1) * bs);
-        long readEnd = Math.min(lastBlockEnd, blockStart + (long) frameBlocks * bs);
+        long readEnd = readEnd(blockStart);
         int size = (int) (readEnd - blockStart);
-        if (buf == null) { // no later frame is larger than the first
-            buf = size <= StagingBuffers.BUFFER_BYTES ? FRAME_BUFFERS.acquire() : ByteBuffer.allocate(size);
-        }
-        buf.clear().limit(size);
-        try {
-            ChunkFooter.readFully(ch, buf, blockStart);
-        } catch (IOException e) {
-            throw new ChunkStoreException.StorageFailure("cannot read chunk " + id + " at " + blockStart + ": " + e, e);
+        if (aheadRead != null) { // this frame's read was started by the previous call
+            awaitAhead(blockStart);
+            ByteBuffer done = ahead;
+            ahead = buf;
+            buf = done;
+        } else {
+            if (buf == null) { // no later frame is larger than the first
+                buf = newBuffer(readSize(size));
+            }
+            read(buf, blockStart, size);
         }
         verify(buf, blockStart);
         long frameEnd = Math.min(end, readEnd);
-        buf.limit((int) (frameEnd - blockStart)).position((int) (pos - blockStart));
+        buf.position((int) (pos - blockStart)).limit((int) (frameEnd - blockStart));
         Frame f = new Frame(pos, buf);
         pos = frameEnd;
         returnedAny = true;
+        if (direct && readEnd < lastBlockEnd()) {
+            readAhead(readEnd);
+        }
         return f;
+    }
+
+    /** Where the frame of blocks starting at {@code blockStart} ends: its last whole block, or the range's. */
+    private long readEnd(long blockStart) {
+        return Math.min(lastBlockEnd(), blockStart + (long) frameBlocks * footer.blockSize());
+    }
+
+    private long lastBlockEnd() {
+        int bs = footer.blockSize();
+        return Math.min(footer.length(), ((end - 1) / bs + 1) * bs);
+    }
+
+    /** O_DIRECT reads whole aligned units: the last one may run past the data into the block table and the trailer. */
+    private int readSize(int size) {
+        return direct ? roundUp(size, BUFFERS.alignment()) : size;
+    }
+
+    private ByteBuffer newBuffer(int readSize) {
+        return readSize <= StagingBuffers.BUFFER_BYTES ? BUFFERS.acquire() : BUFFERS.allocate(readSize);
+    }
+
+    /**
+     * Starts reading the next frame into the spare buffer while the caller sends this one. An
+     * O_DIRECT read has no kernel read-ahead: without this a download would wait for the disk at
+     * every frame, then for the network (a 1 GiB chunk read here at ~700 MB/s this way, against
+     * ~1100 through the page cache with its read-ahead).
+     */
+    private void readAhead(long blockStart) {
+        int size = (int) (readEnd(blockStart) - blockStart);
+        if (ahead == null) {
+            ahead = newBuffer(buf.capacity());
+        }
+        ByteBuffer into = ahead;
+        aheadStart = blockStart;
+        aheadRead = BackgroundIo.start(() -> readAtLeast(into, blockStart, size));
+    }
+
+    private void awaitAhead(long blockStart) {
+        if (aheadStart != blockStart) {
+            throw new IllegalStateException("read ahead at " + aheadStart + ", frame at " + blockStart);
+        }
+        try {
+            BackgroundIo.await(aheadRead, "chunk read");
+        } catch (IOException e) {
+            if (e.getCause() instanceof ChunkStoreException c) { // the file ended early: corrupted
+                throw c;
+            }
+            throw new ChunkStoreException.StorageFailure("cannot read chunk " + id + " at " + blockStart + ": " + e, e);
+        } finally {
+            aheadRead = null;
+        }
+    }
+
+    private void read(ByteBuffer b, long blockStart, int size) {
+        try {
+            readAtLeast(b, blockStart, size);
+        } catch (IOException e) {
+            throw new ChunkStoreException.StorageFailure("cannot read chunk " + id + " at " + blockStart + ": " + e, e);
+        }
     }
 
     @Override
     public void close() {
-        if (buf != null && buf.capacity() == StagingBuffers.BUFFER_BYTES) {
-            FRAME_BUFFERS.release(buf);
+        if (aheadRead != null) {
+            // The read ahead writes into a buffer and reads the channel: both must outlive it.
+            aheadRead.exceptionally(e -> null).join();
+            aheadRead = null;
         }
+        release(buf);
+        release(ahead);
         buf = null;
+        ahead = null;
+        closeQuietly(ch);
+    }
+
+    private static void release(ByteBuffer b) {
+        if (b != null && b.capacity() == StagingBuffers.BUFFER_BYTES) {
+            BUFFERS.release(b);
+        }
+    }
+
+    /** Reads into {@code b} from {@code position} until it holds at least {@code min} bytes, then leaves those as its content. */
+    private void readAtLeast(ByteBuffer b, long position, int min) throws IOException {
+        b.clear().limit(readSize(min));
+        while (b.position() < min) {
+            int n = ch.read(b, position + b.position());
+            if (n < 0) {
+                throw new ChunkStoreException.Corrupted("chunk file " + id + " ended early at byte "
+                        + (position + b.position()));
+            }
+        }
+        b.position(0).limit(min);
+    }
+
+    private static int roundUp(int n, int unit) {
+        return (n + unit - 1) / unit * unit;
+    }
+
+    private static void closeQuietly(FileChannel c) {
+        if (c == null) {
+            return;
+        }
         try {
-            ch.close();
+            c.close();
         } catch (IOException ignored) {
             // Read-only: nothing to lose.
         }
     }
 
+    /** Checks the CRC32C of the blocks in {@code buf}, position 0 to its limit. */
     private void verify(ByteBuffer buf, long blockStart) {
         int bs = footer.blockSize();
         CRC32C crc = new CRC32C();
+        ByteBuffer view = buf.duplicate();
         for (int at = 0; at < buf.limit(); at += bs) {
             int n = Math.min(bs, buf.limit() - at);
             crc.reset();
-            crc.update(buf.array(), at, n); // a heap buffer, from StagingBuffers.heap()
+            crc.update(view.limit(at + n).position(at));
             int block = (int) ((blockStart + at) / bs);
             if ((int) crc.getValue() != crcs[block - firstBlock]) {
                 throw new ChunkStoreException.Corrupted("chunk " + id + " is corrupted: block " + block + " (bytes "

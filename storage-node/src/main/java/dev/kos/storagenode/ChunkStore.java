@@ -130,9 +130,10 @@ public final class ChunkStore implements Closeable {
         if (offset < 0 || length < 0) {
             throw new ChunkStoreException.InvalidRequest("chunk " + id + ": offset and length must be >= 0");
         }
+        Path file = layout.chunkFile(id);
         FileChannel ch;
         try {
-            ch = FileChannel.open(layout.chunkFile(id), StandardOpenOption.READ);
+            ch = FileChannel.open(file, StandardOpenOption.READ);
         } catch (NoSuchFileException e) {
             throw new ChunkStoreException.NotFound(id);
         } catch (IOException e) {
@@ -145,7 +146,12 @@ public final class ChunkStore implements Closeable {
                 throw new ChunkStoreException.InvalidRequest("chunk " + id + ": range " + offset + "+" + length
                         + " is outside its " + footer.length() + " bytes");
             }
-            return new ChunkReader(ch, footer, id, offset, end - offset, FRAME_BYTES);
+            // A second file descriptor, for the data: a chunk deleted since the first open is not found.
+            FileChannel directCh = fs.openDirectRead(file);
+            return new ChunkReader(ch, directCh, footer, id, offset, end - offset, FRAME_BYTES);
+        } catch (NoSuchFileException e) {
+            closeQuietly(ch);
+            throw new ChunkStoreException.NotFound(id);
         } catch (IOException e) {
             closeQuietly(ch);
             throw new ChunkStoreException.StorageFailure("cannot read chunk " + id + ": " + e, e);
