@@ -13,28 +13,28 @@ import java.util.zip.CRC32C;
  * byte of them, so corrupted bytes are never handed out; blocks outside the range are neither
  * read nor checked.
  *
- * <p>The data is read with O_DIRECT where the file system allows it ({@link
- * ChunkFileSystem#openDirectRead}), straight into an aligned buffer: chunks are written with
- * O_DIRECT, so a read through the page cache would first fill fresh cache pages, which on a VM
- * costs a fault the host serves per page. Reading a cold 2 GiB file here took 0.34–0.88 CPU-s per
- * GiB through the page cache and 0.13–0.15 with O_DIRECT, less even than a page-cache hit
- * (0.43, the kernel's copy plus the JDK's own copy out of its temporary direct buffer). The
- * price: a chunk read again and again goes to the disk each time; the page cache no longer keeps
- * hot chunks. The footer and the block table, small and unaligned, are read through the page
- * cache before the first frame.
+ * <p>A long range's data is read with O_DIRECT where the file system allows it ({@link
+ * ChunkStore#openRead} decides, {@link ChunkFileSystem#openDirectRead} opens), straight into an
+ * aligned buffer: chunks are written with O_DIRECT, so a read through the page cache would first
+ * fill fresh cache pages, which on a VM costs a fault the host serves per page. Reading a cold
+ * 2 GiB file here took 0.34–0.88 CPU-s per GiB through the page cache and 0.13–0.15 with
+ * O_DIRECT. The footer and the block table, small and unaligned, are read through the page cache
+ * before the first frame.
  *
- * <p>Memory: one frame (at most 1 MiB) at a time, in one direct buffer that every frame of the
- * read reuses, so a frame's bytes are valid until the next call to {@link #next} or {@link
- * #close}. gRPC copies a message into its transport buffers inside {@code onNext}, so a caller
- * that sends each frame before it asks for the next never sees one overwritten. The buffer comes
- * from a small pool ({@link StagingBuffers#ALIGNED}), shared with the puts.
+ * <p>Memory: two buffers of a frame (at most 1 MiB each) from small pools ({@link
+ * StagingBuffers}): a direct one the blocks are read into and checked in, and a heap one the
+ * frame's bytes are then copied to and handed out in, as protobuf copies a direct buffer into a
+ * fresh array when it wraps one. Every frame of the read reuses them, so a frame's bytes are
+ * valid until the next call to {@link #next} or {@link #close}. gRPC copies a message into its
+ * transport buffers inside {@code onNext}, so a caller that sends each frame before it asks for
+ * the next never sees one overwritten.
  */
 public final class ChunkReader implements Closeable {
     /** {@code data} (position to limit) are the chunk's bytes starting at {@code offset}. */
     public record Frame(long offset, ByteBuffer data) {
     }
 
-    private static final StagingBuffers BUFFERS = StagingBuffers.ALIGNED;
+    private static final StagingBuffers ALIGNED = StagingBuffers.ALIGNED;
 
     /** Where the frames are read from: the O_DIRECT channel, or the one the footer was read through. */
     private final FileChannel ch;
@@ -48,11 +48,11 @@ public final class ChunkReader implements Closeable {
     private final int[] crcs;
     private long pos;
     private boolean returnedAny;
-    /** The buffer of the frame last returned. */
-    private ByteBuffer buf;
-    /** The spare buffer: the next frame is read into it while the caller sends the last one (O_DIRECT only). */
-    private ByteBuffer ahead;
-    /** The read into {@link #ahead}, or null when none is in flight. */
+    /** What the blocks are read into: direct, aligned for O_DIRECT. */
+    private ByteBuffer disk;
+    /** The bytes of the frame last returned, copied out of {@link #disk} once checked. */
+    private ByteBuffer frame;
+    /** The read ahead into {@link #disk}, or null when none is in flight. */
     private CompletableFuture<Void> aheadRead;
     private long aheadStart = -1;
 
@@ -71,7 +71,7 @@ public final class ChunkReader implements Closeable {
         this.firstBlock = (int) (offset / footer.blockSize());
         int lastBlock = length == 0 ? firstBlock - 1 : (int) ((end - 1) / footer.blockSize());
         // Blocks start at multiples of the block size, so O_DIRECT needs it to be one of the alignment.
-        boolean aligned = directCh != null && footer.blockSize() % BUFFERS.alignment() == 0;
+        boolean aligned = directCh != null && footer.blockSize() % ALIGNED.alignment() == 0;
         try {
             this.crcs = footer.readBlockCrcs(ch, firstBlock, lastBlock - firstBlock + 1);
         } catch (IOException | RuntimeException e) {
@@ -118,22 +118,22 @@ public final class ChunkReader implements Closeable {
         int bs = footer.blockSize();
         long blockStart = pos / bs * bs;
         long readEnd = readEnd(blockStart);
-        int size = (int) (readEnd - blockStart);
-        if (aheadRead != null) { // this frame's read was started by the previous call
+        if (aheadRead != null) { // this frame's blocks were read while the caller sent the last one
             awaitAhead(blockStart);
-            ByteBuffer done = ahead;
-            ahead = buf;
-            buf = done;
         } else {
-            if (buf == null) { // no later frame is larger than the first
-                buf = newBuffer(readSize(size));
+            int size = (int) (readEnd - blockStart);
+            if (disk == null) { // no later frame is larger than the first
+                disk = pooled(ALIGNED, readSize(size));
             }
-            read(buf, blockStart, size);
+            read(blockStart, size);
         }
-        verify(buf, blockStart);
+        verify(disk, blockStart);
         long frameEnd = Math.min(end, readEnd);
-        buf.position((int) (pos - blockStart)).limit((int) (frameEnd - blockStart));
-        Frame f = new Frame(pos, buf);
+        if (frame == null) {
+            frame = pooled(StagingBuffers.HEAP, disk.capacity());
+        }
+        frame.clear().put(disk.limit((int) (frameEnd - blockStart)).position((int) (pos - blockStart))).flip();
+        Frame f = new Frame(pos, frame);
         pos = frameEnd;
         returnedAny = true;
         if (direct && readEnd < lastBlockEnd()) {
@@ -154,27 +154,29 @@ public final class ChunkReader implements Closeable {
 
     /** O_DIRECT reads whole aligned units: the last one may run past the data into the block table and the trailer. */
     private int readSize(int size) {
-        return direct ? roundUp(size, BUFFERS.alignment()) : size;
+        return direct ? roundUp(size, ALIGNED.alignment()) : size;
     }
 
-    private ByteBuffer newBuffer(int readSize) {
-        return readSize <= StagingBuffers.BUFFER_BYTES ? BUFFERS.acquire() : BUFFERS.allocate(readSize);
+    private static ByteBuffer pooled(StagingBuffers pool, int bytes) {
+        return bytes <= StagingBuffers.BUFFER_BYTES ? pool.acquire() : pool.allocate(bytes);
+    }
+
+    private static void release(StagingBuffers pool, ByteBuffer b) {
+        if (b != null && b.capacity() == StagingBuffers.BUFFER_BYTES) {
+            pool.release(b);
+        }
     }
 
     /**
-     * Starts reading the next frame into the spare buffer while the caller sends this one. An
-     * O_DIRECT read has no kernel read-ahead: without this a download would wait for the disk at
-     * every frame, then for the network (a 1 GiB chunk read here at ~700 MB/s this way, against
-     * ~1100 through the page cache with its read-ahead).
+     * Starts reading the next frame's blocks while the caller sends this frame. An O_DIRECT read
+     * has no kernel read-ahead: without this a download would wait for the disk at every frame,
+     * then for the network (a 1 GiB chunk read here at ~700 MB/s this way, against ~1100 through
+     * the page cache with its read-ahead).
      */
     private void readAhead(long blockStart) {
         int size = (int) (readEnd(blockStart) - blockStart);
-        if (ahead == null) {
-            ahead = newBuffer(buf.capacity());
-        }
-        ByteBuffer into = ahead;
         aheadStart = blockStart;
-        aheadRead = BackgroundIo.start(() -> readAtLeast(into, blockStart, size));
+        aheadRead = BackgroundIo.start(() -> readAtLeast(disk, blockStart, size));
     }
 
     private void awaitAhead(long blockStart) {
@@ -193,9 +195,9 @@ public final class ChunkReader implements Closeable {
         }
     }
 
-    private void read(ByteBuffer b, long blockStart, int size) {
+    private void read(long blockStart, int size) {
         try {
-            readAtLeast(b, blockStart, size);
+            readAtLeast(disk, blockStart, size);
         } catch (IOException e) {
             throw new ChunkStoreException.StorageFailure("cannot read chunk " + id + " at " + blockStart + ": " + e, e);
         }
@@ -208,17 +210,11 @@ public final class ChunkReader implements Closeable {
             aheadRead.exceptionally(e -> null).join();
             aheadRead = null;
         }
-        release(buf);
-        release(ahead);
-        buf = null;
-        ahead = null;
+        release(ALIGNED, disk);
+        release(StagingBuffers.HEAP, frame);
+        disk = null;
+        frame = null;
         closeQuietly(ch);
-    }
-
-    private static void release(ByteBuffer b) {
-        if (b != null && b.capacity() == StagingBuffers.BUFFER_BYTES) {
-            BUFFERS.release(b);
-        }
     }
 
     /** Reads into {@code b} from {@code position} until it holds at least {@code min} bytes, then leaves those as its content. */

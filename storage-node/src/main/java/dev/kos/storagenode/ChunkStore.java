@@ -125,7 +125,17 @@ public final class ChunkStore implements Closeable {
         }
     }
 
-    /** Opens a verified read of {@code length} bytes from {@code offset} (0 = to the end). */
+    /**
+     * Opens a verified read of {@code length} bytes from {@code offset} (0 = to the end).
+     *
+     * <p>A range longer than one frame is read with O_DIRECT where the file system allows it
+     * (see {@link ChunkReader}); one frame or less goes through the page cache. A long read
+     * streams at the disk's pace with a frame read ahead, and would only fill the cache with
+     * pages nothing reads again (a 2 GiB GET right after its PUT: 264–458 MB/s through the cache,
+     * 544–573 with O_DIRECT). A short one has nothing to read ahead, so with O_DIRECT it would wait
+     * for the disk every time, while a small object read often stays in the cache (1 MiB GETs of
+     * one file: 446–596 a second with O_DIRECT, 519–676 through the cache).
+     */
     public ChunkReader openRead(ChunkId id, long offset, long length) {
         if (offset < 0 || length < 0) {
             throw new ChunkStoreException.InvalidRequest("chunk " + id + ": offset and length must be >= 0");
@@ -147,7 +157,7 @@ public final class ChunkStore implements Closeable {
                         + " is outside its " + footer.length() + " bytes");
             }
             // A second file descriptor, for the data: a chunk deleted since the first open is not found.
-            FileChannel directCh = fs.openDirectRead(file);
+            FileChannel directCh = end - offset > FRAME_BYTES ? fs.openDirectRead(file) : null;
             return new ChunkReader(ch, directCh, footer, id, offset, end - offset, FRAME_BYTES);
         } catch (NoSuchFileException e) {
             closeQuietly(ch);

@@ -24,10 +24,11 @@ import java.util.regex.Pattern;
  * <tr><td>node.max-chunk-bytes</td><td>4GiB</td><td>largest chunk accepted (the block table of a put is
  *     held in memory: 4 bytes per 64 KiB)</td></tr>
  * <tr><td>node.shutdown-grace</td><td>10s</td><td>how long in-flight streams may run after a stop request</td></tr>
- * <tr><td>node.direct-io</td><td>true</td><td>write and read chunks' data with O_DIRECT (no copy into
- *     or out of the page cache, and no cache of hot chunks either; a file system without it, such as
- *     tmpfs, falls back to the page cache); false: through the page cache. Either way a chunk is
- *     fsynced before it is acknowledged</td></tr>
+ * <tr><td>node.direct-io</td><td>true</td><td>write chunks, and read ranges longer than 1 MiB, with
+ *     O_DIRECT (no copy into or out of the page cache; shorter reads go through it, so small chunks
+ *     read often stay cached; a file system without O_DIRECT, such as tmpfs, falls back to the page
+ *     cache); false: everything through the page cache. Either way a chunk is fsynced before it is
+ *     acknowledged</td></tr>
  * </table>
  *
  * @param advertisedAddress null means "localhost:" plus the port actually bound

@@ -23,9 +23,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Reads of stored chunks: the data comes through an O_DIRECT channel where the file system allows
- * it, in aligned units that may run past the data into the footer, and the reader hands out
- * exactly the bytes of the range asked for, checked block by block, either way.
+ * Reads of stored chunks: a range longer than a frame comes through an O_DIRECT channel where the
+ * file system allows it, in aligned units that may run past the data into the footer, a shorter
+ * one through the page cache, and the reader hands out exactly the bytes of the range asked for,
+ * checked block by block, either way.
  */
 class ChunkReaderTest {
     private static final int MIB = 1 << 20;
@@ -38,7 +39,7 @@ class ChunkReaderTest {
     private final List<String> opens = new CopyOnWriteArrayList<>();
 
     @Test
-    void chunkDataIsReadWithODirectAndEveryRangeComesBackExactly() throws IOException {
+    void rangesLongerThanAFrameAreReadWithODirectAndEveryRangeComesBackExactly() throws IOException {
         ChunkFileSystem fs = new ChunkFileSystem.Local(true, this::recordingOpen);
         try (ChunkStore store = ChunkStore.open(dir, 0, 1L << 30, fs)) {
             for (int len : LENGTHS) {
@@ -47,7 +48,8 @@ class ChunkReaderTest {
                 put(store, id, data);
                 opens.clear();
                 assertArrayEquals(data, readAll(store, id, 0, 0), "whole chunk of " + len);
-                assertEquals(List.of("direct read"), opens, "a read of a chunk on a disk file system, length " + len);
+                assertEquals(len > MIB ? List.of("direct read") : List.of(), opens,
+                        "a read of a whole chunk on a disk file system, length " + len);
                 // Ranges that start and end off every boundary: the reader reads whole aligned
                 // blocks and must cut the frame to the range.
                 int from = len / 3;
@@ -99,7 +101,8 @@ class ChunkReaderTest {
                 assertArrayEquals(data, readAll(store, id, 0, 0), "length " + len);
             }
         }
-        assertEquals(List.of("direct read refused"), opens, "the refusal is remembered for the file system");
+        assertEquals(List.of("direct read refused"), opens,
+                "tried by the first read longer than a frame; the refusal is remembered for the file system");
     }
 
     /** With node.direct-io=false every read goes through the page cache, as every write does. */
