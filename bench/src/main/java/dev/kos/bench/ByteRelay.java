@@ -1,5 +1,6 @@
 package dev.kos.bench;
 
+import com.sun.nio.file.ExtendedOpenOption;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
@@ -10,6 +11,7 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
@@ -24,13 +26,16 @@ import java.util.zip.CRC32C;
  * thread that counts and drops it. nginx serves a cached file with {@code sendfile}: one hop, no
  * copy through user space, no checksum.
  *
- * <p>Whether the file is in the page cache is the caller's choice: {@code bench/run.sh} writes
- * it with O_DIRECT, as the nodes write chunks, so the first relay reads the disk (a GET after a
- * PUT) and the second the page cache (a file read again and again).
+ * <p>With {@code direct} the node thread reads with O_DIRECT, as a storage node reads a range
+ * longer than 1 MiB (a GET of a large file); without it through the page cache, as a node reads
+ * a small chunk. Whether the file is in the page cache then is the caller's choice: {@code
+ * bench/run.sh} writes it with O_DIRECT, as the nodes write chunks, relays it once with O_DIRECT
+ * (a GET after a PUT), then reads it into the page cache and relays it from there (a small file
+ * read again and again).
  *
  * <p>Dependency-free so that bench/run.sh starts it as a single source file
- * ({@code java ByteRelay.java FILE}); prints MB/s (10^6 bytes per second) on stdout and the
- * process's CPU seconds per GiB on stderr.
+ * ({@code java ByteRelay.java FILE [direct]}); prints MB/s (10^6 bytes per second) on stdout and
+ * the process's CPU seconds per GiB on stderr.
  */
 public final class ByteRelay {
     private static final int READ = 1 << 20;
@@ -40,11 +45,12 @@ public final class ByteRelay {
     }
 
     public static void main(String[] args) throws Exception {
-        if (args.length != 1) {
-            System.err.println("usage: java ByteRelay.java FILE");
+        if (args.length < 1 || args.length > 2 || (args.length == 2 && !args[1].equals("direct"))) {
+            System.err.println("usage: java ByteRelay.java FILE [direct]");
             System.exit(2);
         }
         Path file = Path.of(args[0]);
+        boolean direct = args.length == 2;
         InetAddress loopback = InetAddress.getLoopbackAddress();
         try (ServerSocketChannel toGateway = ServerSocketChannel.open().bind(new InetSocketAddress(loopback, 0));
                 ServerSocketChannel toClient = ServerSocketChannel.open().bind(new InetSocketAddress(loopback, 0))) {
@@ -56,7 +62,7 @@ public final class ByteRelay {
             long cpu0 = os.getProcessCpuTime();
             long t0 = System.nanoTime();
             List<Thread> threads = new ArrayList<>();
-            threads.add(start("node", failure, () -> results[0] = node(file, toGateway)));
+            threads.add(start("node", failure, () -> results[0] = node(file, direct, toGateway)));
             threads.add(start("gateway", failure, () -> results[1] = gateway(toGateway, toClient)));
             threads.add(start("client", failure, () -> results[2] = client(toClient)));
             for (Thread t : threads) {
@@ -92,10 +98,13 @@ public final class ByteRelay {
     }
 
     /** Returns the XOR of the blocks' CRC32Cs. */
-    private static long node(Path file, ServerSocketChannel gateway) throws IOException {
-        try (FileChannel in = FileChannel.open(file);
+    private static long node(Path file, boolean direct, ServerSocketChannel gateway) throws IOException {
+        try (FileChannel in = direct
+                        ? FileChannel.open(file, StandardOpenOption.READ, ExtendedOpenOption.DIRECT)
+                        : FileChannel.open(file);
                 SocketChannel out = SocketChannel.open(gateway.getLocalAddress())) {
-            ByteBuffer buf = ByteBuffer.allocateDirect(READ);
+            // Aligned for O_DIRECT: reads of whole 1 MiB units at multiples of 1 MiB.
+            ByteBuffer buf = ByteBuffer.allocateDirect(READ + 4096).alignedSlice(4096).limit(READ).slice();
             CRC32C crc = new CRC32C();
             long blockCrcs = 0;
             for (long pos = 0;; pos += buf.limit()) {
