@@ -39,12 +39,12 @@ public interface ChunkFileSystem {
 
     long totalSpace(Path dir) throws IOException;
 
-    /** The real local file system, chunks written and read with O_DIRECT where it supports that. */
+    /** The real local file system, chunks written (and long ranges read) with O_DIRECT where it supports that. */
     static ChunkFileSystem local() {
         return Local.DIRECT;
     }
 
-    /** The real local file system, chunks written and read through the page cache. */
+    /** The real local file system, chunks written and read through the page cache only. */
     static ChunkFileSystem localBuffered() {
         return Local.BUFFERED;
     }

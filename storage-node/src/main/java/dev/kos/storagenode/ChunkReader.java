@@ -34,8 +34,6 @@ public final class ChunkReader implements Closeable {
     public record Frame(long offset, ByteBuffer data) {
     }
 
-    private static final StagingBuffers ALIGNED = StagingBuffers.ALIGNED;
-
     /** Where the frames are read from: the O_DIRECT channel, or the one the footer was read through. */
     private final FileChannel ch;
     /** Whether reads must be aligned (an O_DIRECT channel). */
@@ -71,7 +69,7 @@ public final class ChunkReader implements Closeable {
         this.firstBlock = (int) (offset / footer.blockSize());
         int lastBlock = length == 0 ? firstBlock - 1 : (int) ((end - 1) / footer.blockSize());
         // Blocks start at multiples of the block size, so O_DIRECT needs it to be one of the alignment.
-        boolean aligned = directCh != null && footer.blockSize() % ALIGNED.alignment() == 0;
+        boolean aligned = directCh != null && footer.blockSize() % StagingBuffers.ALIGNED.alignment() == 0;
         try {
             this.crcs = footer.readBlockCrcs(ch, firstBlock, lastBlock - firstBlock + 1);
         } catch (IOException | RuntimeException e) {
@@ -123,7 +121,7 @@ public final class ChunkReader implements Closeable {
         } else {
             int size = (int) (readEnd - blockStart);
             if (disk == null) { // no later frame is larger than the first
-                disk = pooled(ALIGNED, readSize(size));
+                disk = pooled(StagingBuffers.ALIGNED, readSize(size));
             }
             read(blockStart, size);
         }
@@ -154,7 +152,7 @@ public final class ChunkReader implements Closeable {
 
     /** O_DIRECT reads whole aligned units: the last one may run past the data into the block table and the trailer. */
     private int readSize(int size) {
-        return direct ? roundUp(size, ALIGNED.alignment()) : size;
+        return direct ? roundUp(size, StagingBuffers.ALIGNED.alignment()) : size;
     }
 
     private static ByteBuffer pooled(StagingBuffers pool, int bytes) {
@@ -210,7 +208,7 @@ public final class ChunkReader implements Closeable {
             aheadRead.exceptionally(e -> null).join();
             aheadRead = null;
         }
-        release(ALIGNED, disk);
+        release(StagingBuffers.ALIGNED, disk);
         release(StagingBuffers.HEAP, frame);
         disk = null;
         frame = null;

@@ -16,7 +16,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.SplittableRandom;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,7 +30,7 @@ class ChunkOutputTest {
     void directOutputWritesExactlyTheBytesWhateverTheLengthAndPieces() throws IOException {
         int staging = StagingBuffers.BUFFER_BYTES;
         for (int len : new int[] {0, 1, 4095, 4096, 4097, staging - 1, staging, staging + 1, 3 * staging + 777}) {
-            byte[] data = random(len, len);
+            byte[] data = TestBytes.random(len, len);
             Path file = dir.resolve("direct-" + len);
             try (ChunkOutput out = ChunkFileSystem.local().create(file)) {
                 // /tmp here is a disk file system: a silent fallback would leave O_DIRECT untested.
@@ -53,7 +52,7 @@ class ChunkOutputTest {
     @Test
     void onlyAPartialLastBlockIsWrittenThroughTheBufferedChannel() throws IOException {
         for (int len : new int[] {4096, 8192 + 5, 3}) {
-            byte[] data = random(7 + len, len);
+            byte[] data = TestBytes.random(7 + len, len);
             Path file = dir.resolve("tail-" + len);
             List<String> opens = new ArrayList<>();
             ChunkFileSystem fs = new ChunkFileSystem.Local(true, (path, options) -> {
@@ -80,7 +79,7 @@ class ChunkOutputTest {
             }
             return FileChannel.open(path, options);
         });
-        byte[] data = random(3, 100_000);
+        byte[] data = TestBytes.random(3, 100_000);
         Path file = dir.resolve("chunk.tmp");
         try (ChunkOutput out = refusing.create(file)) {
             assertTrue(out.cached(), "O_DIRECT was refused: the output must be the buffered one");
@@ -142,7 +141,7 @@ class ChunkOutputTest {
 
     @Test
     void bufferedSettingWritesThroughThePageCache() throws IOException {
-        byte[] data = random(5, 70_000);
+        byte[] data = TestBytes.random(5, 70_000);
         Path file = dir.resolve("buffered");
         try (ChunkOutput out = ChunkFileSystem.localBuffered().create(file)) {
             assertTrue(out.cached());
@@ -169,11 +168,5 @@ class ChunkOutputTest {
             at += n;
             i++;
         }
-    }
-
-    private static byte[] random(long seed, int n) {
-        byte[] b = new byte[n];
-        new SplittableRandom(seed).nextBytes(b);
-        return b;
     }
 }

@@ -16,7 +16,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.List;
-import java.util.SplittableRandom;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.zip.CRC32C;
 import org.junit.jupiter.api.Test;
@@ -43,7 +42,7 @@ class ChunkReaderTest {
         ChunkFileSystem fs = new ChunkFileSystem.Local(true, this::recordingOpen);
         try (ChunkStore store = ChunkStore.open(dir, 0, 1L << 30, fs)) {
             for (int len : LENGTHS) {
-                byte[] data = random(len, len);
+                byte[] data = TestBytes.random(len, len);
                 ChunkId id = new ChunkId("c" + len);
                 put(store, id, data);
                 opens.clear();
@@ -67,15 +66,12 @@ class ChunkReaderTest {
     void aReadClosedWithAFrameReadAheadEndsCleanlyAndTheNextReadIsIntact() throws IOException {
         ChunkFileSystem fs = new ChunkFileSystem.Local(true, this::recordingOpen);
         try (ChunkStore store = ChunkStore.open(dir, 0, 1L << 30, fs)) {
-            byte[] data = random(5, 4 * MIB + 1);
+            byte[] data = TestBytes.random(5, 4 * MIB + 1);
             ChunkId id = new ChunkId("early");
             put(store, id, data);
             for (int i = 0; i < 20; i++) {
                 try (ChunkReader r = store.openRead(id, 0, 0)) {
-                    ByteBuffer first = r.next().data();
-                    byte[] b = new byte[first.remaining()];
-                    first.get(b);
-                    assertArrayEquals(Arrays.copyOf(data, MIB), b, "round " + i);
+                    assertArrayEquals(Arrays.copyOf(data, MIB), TestBytes.of(r.next().data()), "round " + i);
                 }
             }
             assertArrayEquals(data, readAll(store, id, 0, 0));
@@ -95,7 +91,7 @@ class ChunkReaderTest {
         });
         try (ChunkStore store = ChunkStore.open(dir, 0, 1L << 30, fs)) {
             for (int len : LENGTHS) {
-                byte[] data = random(len, len);
+                byte[] data = TestBytes.random(len, len);
                 ChunkId id = new ChunkId("r" + len);
                 put(store, id, data);
                 assertArrayEquals(data, readAll(store, id, 0, 0), "length " + len);
@@ -110,7 +106,7 @@ class ChunkReaderTest {
     void aBufferedStoreNeverOpensForODirect() throws IOException {
         ChunkFileSystem fs = new ChunkFileSystem.Local(false, this::recordingOpen);
         try (ChunkStore store = ChunkStore.open(dir, 0, 1L << 30, fs)) {
-            byte[] data = random(1, MIB + 5);
+            byte[] data = TestBytes.random(1, MIB + 5);
             put(store, new ChunkId("buffered"), data);
             opens.clear();
             assertArrayEquals(data, readAll(store, new ChunkId("buffered"), 0, 0));
@@ -126,7 +122,7 @@ class ChunkReaderTest {
     void aCorruptedBlockIsRefusedOnTheODirectPath() throws IOException {
         ChunkFileSystem fs = new ChunkFileSystem.Local(true, this::recordingOpen);
         try (ChunkStore store = ChunkStore.open(dir, 0, 1L << 30, fs)) {
-            byte[] data = random(9, 2 * MIB);
+            byte[] data = TestBytes.random(9, 2 * MIB);
             ChunkId id = new ChunkId("rot");
             put(store, id, data);
             long bad = MIB + 70_000; // in the second frame's second block
@@ -165,17 +161,9 @@ class ChunkReaderTest {
         try (ChunkReader r = store.openRead(id, offset, length)) {
             for (ChunkReader.Frame f = r.next(); f != null; f = r.next()) {
                 assertTrue(f.data().remaining() <= MIB, "a frame is at most 1 MiB");
-                byte[] b = new byte[f.data().remaining()];
-                f.data().duplicate().get(b);
-                out.writeBytes(b);
+                out.writeBytes(TestBytes.of(f.data()));
             }
         }
         return out.toByteArray();
-    }
-
-    private static byte[] random(long seed, int n) {
-        byte[] b = new byte[n];
-        new SplittableRandom(seed).nextBytes(b);
-        return b;
     }
 }

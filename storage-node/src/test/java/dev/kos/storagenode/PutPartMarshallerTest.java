@@ -24,7 +24,6 @@ import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Set;
-import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -38,7 +37,7 @@ class PutPartMarshallerTest {
 
     @Test
     void bareDataFrameIsViewsOfTheReceivedBuffersReleasedOnlyOnClose() {
-        byte[] data = random(1, 300_000);
+        byte[] data = TestBytes.random(1, 300_000);
         Received in = Received.of(PutChunkRequest.newBuilder().setData(ByteString.copyFrom(data)).build()
                 .toByteArray(), 16_375);
         PutPart part = marshaller.parse(in);
@@ -66,7 +65,7 @@ class PutPartMarshallerTest {
 
     @Test
     void dataFrameWithAnotherFieldIsParsedTheOrdinaryWay() throws IOException {
-        byte[] data = random(2, 70_000);
+        byte[] data = TestBytes.random(2, 70_000);
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         CodedOutputStream out = CodedOutputStream.newInstance(bytes);
         out.writeBytes(2, ByteString.copyFrom(data));
@@ -82,7 +81,7 @@ class PutPartMarshallerTest {
 
     @Test
     void truncatedFrameIsInvalidArgumentAndReleasesItsBuffers() {
-        byte[] whole = PutChunkRequest.newBuilder().setData(ByteString.copyFrom(random(3, 10_000))).build()
+        byte[] whole = PutChunkRequest.newBuilder().setData(ByteString.copyFrom(TestBytes.random(3, 10_000))).build()
                 .toByteArray();
         byte[] cut = java.util.Arrays.copyOf(whole, 5_000); // declares 10,000 bytes, carries fewer
         Received in = Received.of(cut, 1024);
@@ -95,17 +94,9 @@ class PutPartMarshallerTest {
     private static byte[] concat(List<ByteBuffer> views) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         for (ByteBuffer v : views) {
-            byte[] b = new byte[v.remaining()];
-            v.duplicate().get(b);
-            out.writeBytes(b);
+            out.writeBytes(TestBytes.of(v));
         }
         return out.toByteArray();
-    }
-
-    private static byte[] random(long seed, int n) {
-        byte[] b = new byte[n];
-        new SplittableRandom(seed).nextBytes(b);
-        return b;
     }
 
     /**
