@@ -6,6 +6,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileStore;
+import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Files;
 import java.nio.file.OpenOption;
@@ -54,7 +55,6 @@ public interface ChunkFileSystem {
         static final Local BUFFERED = new Local(false, FileChannel::open);
         private static final Logger LOG = Logger.getLogger(ChunkFileSystem.class.getName());
         private static final AtomicBoolean WARNED = new AtomicBoolean();
-        private static final StagingBuffers STAGING = StagingBuffers.ALIGNED;
 
         private final boolean direct;
         private final Opener opener;
@@ -64,8 +64,8 @@ public interface ChunkFileSystem {
          * store's figures are read afresh from the file system (statvfs) each time they are asked.
          */
         private final ConcurrentHashMap<Path, FileStore> stores = new ConcurrentHashMap<>();
-        /** File stores that refused an O_DIRECT read, so a read there does not try (and fail) again. */
-        private final Set<FileStore> refuseDirectReads = ConcurrentHashMap.newKeySet();
+        /** File stores that refused O_DIRECT (a write's or a read's), so no put or read there tries (and fails) again. */
+        private final Set<FileStore> refuseDirect = ConcurrentHashMap.newKeySet();
 
         /** How files are opened: {@code FileChannel::open}, or a test's refusal of O_DIRECT. */
         interface Opener {
@@ -90,30 +90,25 @@ public interface ChunkFileSystem {
 
         /** An O_DIRECT output, or null where the file system refuses O_DIRECT (tmpfs) or its blocks do not fit. */
         private ChunkOutput tryDirect(Path path) throws IOException {
-            if (!blocksFit(path.getParent())) {
+            if (!directFits(path.getParent())) {
                 return null;
             }
             try {
                 return new DirectChunkOutput(opener.open(path, StandardOpenOption.CREATE_NEW,
                         StandardOpenOption.WRITE, ExtendedOpenOption.DIRECT),
-                        () -> opener.open(path, StandardOpenOption.WRITE), STAGING);
+                        () -> opener.open(path, StandardOpenOption.WRITE), StagingBuffers.ALIGNED);
             } catch (FileAlreadyExistsException e) {
                 throw e;
             } catch (IOException | UnsupportedOperationException e) {
                 // Linux creates the file before it refuses O_DIRECT; the name is a fresh temp name, ours to remove.
                 Files.deleteIfExists(path);
-                warnOnce(path.getParent() + " refuses O_DIRECT (" + e + ")");
-                return null;
+                return refused(path, e);
             }
         }
 
         @Override
         public FileChannel openDirectRead(Path path) throws IOException {
-            if (!direct || !blocksFit(path.getParent())) {
-                return null;
-            }
-            FileStore store = store(path.getParent());
-            if (refuseDirectReads.contains(store)) {
+            if (!direct || !directFits(path.getParent())) {
                 return null;
             }
             try {
@@ -121,19 +116,35 @@ public interface ChunkFileSystem {
             } catch (NoSuchFileException e) {
                 throw e;
             } catch (IOException | UnsupportedOperationException e) {
-                refuseDirectReads.add(store);
-                warnOnce(path.getParent() + " refuses O_DIRECT reads (" + e + ")");
-                return null;
+                return refused(path, e);
             }
         }
 
-        private boolean blocksFit(Path dir) throws IOException {
+        /** Whether O_DIRECT may be tried in {@code dir}: its file store has not refused it and its blocks fit the alignment. */
+        private boolean directFits(Path dir) throws IOException {
+            if (refuseDirect.contains(store(dir))) {
+                return false;
+            }
             long block = store(dir).getBlockSize();
-            if (block <= 0 || block > STAGING.alignment() || STAGING.alignment() % block != 0) {
-                warnOnce("block size of " + dir + " does not divide " + STAGING.alignment());
+            if (block <= 0 || block > StagingBuffers.ALIGNED.alignment() || StagingBuffers.ALIGNED.alignment() % block != 0) {
+                warnOnce("block size of " + dir + " does not divide " + StagingBuffers.ALIGNED.alignment());
                 return false;
             }
             return true;
+        }
+
+        /**
+         * An O_DIRECT open of {@code path} failed: this one goes through the page cache (null). A
+         * file system without O_DIRECT (EINVAL, as tmpfs answers) is remembered; anything else (too
+         * many open files, say) may pass, so the next put or read tries again.
+         */
+        private <T> T refused(Path path, Exception e) throws IOException {
+            if (e instanceof UnsupportedOperationException
+                    || e instanceof FileSystemException f && "Invalid argument".equals(f.getReason())) {
+                refuseDirect.add(store(path.getParent()));
+            }
+            warnOnce(path.getParent() + " refuses O_DIRECT (" + e + ")");
+            return null;
         }
 
         private static void warnOnce(String why) {

@@ -52,7 +52,6 @@ public final class ChunkReader implements Closeable {
     private ByteBuffer frame;
     /** The read ahead into {@link #disk}, or null when none is in flight. */
     private CompletableFuture<Void> aheadRead;
-    private long aheadStart = -1;
 
     /**
      * Reads the block table of the range through {@code ch}, then reads frames through {@code
@@ -173,21 +172,18 @@ public final class ChunkReader implements Closeable {
      */
     private void readAhead(long blockStart) {
         int size = (int) (readEnd(blockStart) - blockStart);
-        aheadStart = blockStart;
         aheadRead = BackgroundIo.start(() -> readAtLeast(disk, blockStart, size));
     }
 
+    /** Waits for the read ahead, which {@link #next} started at the end of the previous frame: {@code blockStart}. */
     private void awaitAhead(long blockStart) {
-        if (aheadStart != blockStart) {
-            throw new IllegalStateException("read ahead at " + aheadStart + ", frame at " + blockStart);
-        }
         try {
             BackgroundIo.await(aheadRead, "chunk read");
         } catch (IOException e) {
             if (e.getCause() instanceof ChunkStoreException c) { // the file ended early: corrupted
                 throw c;
             }
-            throw new ChunkStoreException.StorageFailure("cannot read chunk " + id + " at " + blockStart + ": " + e, e);
+            throw readFailure(blockStart, e);
         } finally {
             aheadRead = null;
         }
@@ -197,8 +193,12 @@ public final class ChunkReader implements Closeable {
         try {
             readAtLeast(disk, blockStart, size);
         } catch (IOException e) {
-            throw new ChunkStoreException.StorageFailure("cannot read chunk " + id + " at " + blockStart + ": " + e, e);
+            throw readFailure(blockStart, e);
         }
+    }
+
+    private ChunkStoreException.StorageFailure readFailure(long blockStart, IOException e) {
+        return new ChunkStoreException.StorageFailure("cannot read chunk " + id + " at " + blockStart + ": " + e, e);
     }
 
     @Override

@@ -101,6 +101,31 @@ class ChunkReaderTest {
                 "tried by the first read longer than a frame; the refusal is remembered for the file system");
     }
 
+    /** A failure that may pass (out of file descriptors) falls back for that read only; the next one tries O_DIRECT again. */
+    @Test
+    void aPassingFailureToOpenForODirectIsNotRemembered() throws IOException {
+        boolean[] failNext = {true};
+        ChunkFileSystem fs = new ChunkFileSystem.Local(true, (path, options) -> {
+            List<?> o = List.of(options);
+            if (o.contains(ExtendedOpenOption.DIRECT) && o.contains(StandardOpenOption.READ)) {
+                opens.add(failNext[0] ? "direct read failed" : "direct read");
+                if (failNext[0]) {
+                    failNext[0] = false;
+                    throw new FileSystemException(path.toString(), null, "Too many open files");
+                }
+            }
+            return FileChannel.open(path, options);
+        });
+        try (ChunkStore store = ChunkStore.open(dir, 0, 1L << 30, fs)) {
+            byte[] data = TestBytes.random(4, 2 * MIB);
+            ChunkId id = new ChunkId("emfile");
+            put(store, id, data);
+            assertArrayEquals(data, readAll(store, id, 0, 0), "through the page cache");
+            assertArrayEquals(data, readAll(store, id, 0, 0), "with O_DIRECT again");
+        }
+        assertEquals(List.of("direct read failed", "direct read"), opens);
+    }
+
     /** With node.direct-io=false every read goes through the page cache, as every write does. */
     @Test
     void aBufferedStoreNeverOpensForODirect() throws IOException {
