@@ -1,5 +1,6 @@
 package dev.kos.events;
 
+import dev.kos.metadata.OutboxRow;
 import dev.kos.schemas.events.v1.EventEnvelope;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -68,10 +69,32 @@ public final class OutboxWriter {
      */
     public static List<EventEnvelope> appendReserved(Connection c, List<EventEnvelope.Builder> events, long lastSequence)
             throws SQLException {
+        requireRoom(events, lastSequence);
+        return write(c, events, lastSequence);
+    }
+
+    /**
+     * The rows {@link #appendReserved} would insert, for a caller that inserts them itself in the
+     * statement that reserves their sequences ({@code FileRepository.createSealed}): a statement
+     * is atomic, so state change, sequences and rows still commit together, and no transaction
+     * is needed around it. Fills in what the builders lack, as {@link #append} does.
+     *
+     * @throws IllegalArgumentException no events, events of different subjects, ring events, or
+     *     sequences up to {@code lastSequence} that cannot hold them
+     */
+    public static List<OutboxRow> reservedRows(List<EventEnvelope.Builder> events, long lastSequence) {
+        requireRoom(events, lastSequence);
+        Subject subject = subjectOf(events);
+        if (subject.types().get(0).subject() == EventType.Subject.RING) {
+            throw new IllegalArgumentException("ring events take their epochs as sequences; nothing is reserved for them");
+        }
+        return rows(sequenced(events, subject, lastSequence), subject);
+    }
+
+    private static void requireRoom(List<EventEnvelope.Builder> events, long lastSequence) {
         if (lastSequence < events.size()) {
             throw new IllegalArgumentException("sequences up to " + lastSequence + " cannot hold " + events.size() + " events");
         }
-        return write(c, events, lastSequence);
     }
 
     private static List<EventEnvelope> write(Connection c, List<EventEnvelope.Builder> events, long reserved)
@@ -80,6 +103,46 @@ public final class OutboxWriter {
             // Sequence and row would commit separately, and two writers could interleave them.
             throw new IllegalStateException("OutboxWriter.append must run inside a transaction (auto-commit is on)");
         }
+        Subject subject = subjectOf(events);
+        EventType.Subject kind = subject.types().get(0).subject();
+        if (reserved != RESERVE && kind == EventType.Subject.RING) {
+            throw new IllegalArgumentException("ring events take their epochs as sequences; nothing is reserved for them");
+        }
+        long last = reserved != RESERVE ? reserved : switch (kind) {
+            case FILE -> nextSequence(c, "UPDATE files SET event_seq = event_seq + ? WHERE file_id = ? RETURNING event_seq",
+                    events.size(), UUID.fromString(subject.key()), "file " + subject.key(), subject.types().get(0));
+            case NODE -> nextSequence(c, "UPDATE storage_nodes SET event_seq = event_seq + ? WHERE node_id = ? RETURNING event_seq",
+                    events.size(), subject.key(), "node " + subject.key(), subject.types().get(0));
+            case RING -> 0;
+            default -> throw new IllegalStateException("unhandled subject " + kind);
+        };
+        List<EventEnvelope> appended = sequenced(events, subject, last);
+        // One batch: pgjdbc sends its rows in one round trip. The insert's trigger (migration V4)
+        // sends NOTIFY kos_outbox, which wakes the relay at commit.
+        try (PreparedStatement ps = c.prepareStatement(
+                "INSERT INTO outbox (event_id, topic, record_key, event_type, payload) VALUES (?, ?, ?, ?, ?)")) {
+            for (OutboxRow row : rows(appended, subject)) {
+                ps.setObject(1, row.eventId());
+                ps.setString(2, row.topic());
+                ps.setString(3, row.recordKey());
+                ps.setString(4, row.eventType());
+                ps.setBytes(5, row.payload());
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
+        return appended;
+    }
+
+    /** What one append's events share (their subject's key) and what each is. */
+    private record Subject(String key, List<EventType> types, List<UUID> eventIds) {
+    }
+
+    /**
+     * Checks that the events share one subject and fills in what the builders lack (event id,
+     * time, schema version).
+     */
+    private static Subject subjectOf(List<EventEnvelope.Builder> events) {
         if (events.isEmpty()) {
             throw new IllegalArgumentException("no events to append");
         }
@@ -102,39 +165,29 @@ public final class OutboxWriter {
                 e.setOccurredAt(Events.timestamp(Instant.now()));
             }
         }
-        if (reserved != RESERVE && types.get(0).subject() == EventType.Subject.RING) {
-            throw new IllegalArgumentException("ring events take their epochs as sequences; nothing is reserved for them");
+        return new Subject(key, types, eventIds);
+    }
+
+    /** Sets each event's sequence, the last one {@code last} (ring events: their epochs), and builds it. */
+    private static List<EventEnvelope> sequenced(List<EventEnvelope.Builder> events, Subject subject, long last) {
+        List<EventEnvelope> built = new ArrayList<>(events.size());
+        for (int i = 0; i < events.size(); i++) {
+            EventEnvelope.Builder e = events.get(i);
+            long sequence = subject.types().get(i).subject() == EventType.Subject.RING ? e.getRingChanged().getEpoch()
+                    : last - events.size() + 1 + i;
+            built.add(e.setSequence(sequence).build());
         }
-        long last = reserved != RESERVE ? reserved : switch (types.get(0).subject()) {
-            case FILE -> nextSequence(c, "UPDATE files SET event_seq = event_seq + ? WHERE file_id = ? RETURNING event_seq",
-                    events.size(), UUID.fromString(key), "file " + key, types.get(0));
-            case NODE -> nextSequence(c, "UPDATE storage_nodes SET event_seq = event_seq + ? WHERE node_id = ? RETURNING event_seq",
-                    events.size(), key, "node " + key, types.get(0));
-            case RING -> 0;
-            default -> throw new IllegalStateException("unhandled subject " + types.get(0).subject());
-        };
-        List<EventEnvelope> appended = new ArrayList<>(events.size());
-        // One batch: pgjdbc sends its rows in one round trip. The insert's trigger (migration V4)
-        // sends NOTIFY kos_outbox, which wakes the relay at commit.
-        try (PreparedStatement ps = c.prepareStatement(
-                "INSERT INTO outbox (event_id, topic, record_key, event_type, payload) VALUES (?, ?, ?, ?, ?)")) {
-            for (int i = 0; i < events.size(); i++) {
-                EventEnvelope.Builder e = events.get(i);
-                EventType type = types.get(i);
-                long sequence = type.subject() == EventType.Subject.RING ? e.getRingChanged().getEpoch()
-                        : last - events.size() + 1 + i;
-                EventEnvelope envelope = e.setSequence(sequence).build();
-                ps.setObject(1, eventIds.get(i));
-                ps.setString(2, Topics.topicFor(type));
-                ps.setString(3, key);
-                ps.setString(4, type.wireName());
-                ps.setBytes(5, envelope.toByteArray());
-                ps.addBatch();
-                appended.add(envelope);
-            }
-            ps.executeBatch();
+        return built;
+    }
+
+    private static List<OutboxRow> rows(List<EventEnvelope> envelopes, Subject subject) {
+        List<OutboxRow> rows = new ArrayList<>(envelopes.size());
+        for (int i = 0; i < envelopes.size(); i++) {
+            EventType type = subject.types().get(i);
+            rows.add(new OutboxRow(subject.eventIds().get(i), Topics.topicFor(type), subject.key(), type.wireName(),
+                    envelopes.get(i).toByteArray()));
         }
-        return appended;
+        return rows;
     }
 
     /** The record key of the event's subject: its file id, node id, or the ring's one key. */

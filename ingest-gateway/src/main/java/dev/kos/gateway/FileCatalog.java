@@ -2,6 +2,7 @@ package dev.kos.gateway;
 
 import dev.kos.events.Events;
 import dev.kos.events.OutboxWriter;
+import dev.kos.metadata.ChunkOnNode;
 import dev.kos.metadata.ChunkRecord;
 import dev.kos.metadata.ChunkRepository;
 import dev.kos.metadata.Database;
@@ -10,7 +11,9 @@ import dev.kos.metadata.FileQuery;
 import dev.kos.metadata.FileRecord;
 import dev.kos.metadata.FileRepository;
 import dev.kos.metadata.FileStatus;
+import dev.kos.metadata.LocationState;
 import dev.kos.metadata.NewFile;
+import dev.kos.metadata.OutboxRow;
 import dev.kos.metadata.Page;
 import dev.kos.metadata.UploadSessionRepository;
 import dev.kos.schemas.events.v1.AbortReason;
@@ -114,6 +117,10 @@ public final class FileCatalog {
     /** Writes the chunk's rows and returns its chunk_stored event, for the caller to append. */
     private EventEnvelope.Builder recordChunk(Connection c, UUID fileId, StoredChunk chunk) throws SQLException {
         chunks.addChunk(c, fileId, chunk.index(), chunk.chunkId(), chunk.size(), chunk.crc32c(), chunk.nodeId());
+        return chunkStoredEvent(fileId, chunk);
+    }
+
+    private EventEnvelope.Builder chunkStoredEvent(UUID fileId, StoredChunk chunk) {
         return events.chunkStored(fileId, ChunkStored.newBuilder()
                 .setChunkIndex(chunk.index()).setChunkId(chunk.chunkId()).setSize(chunk.size())
                 .setChecksum(ChunkChecksum.newBuilder().setAlgorithm("CRC32C")
@@ -169,7 +176,7 @@ public final class FileCatalog {
     /**
      * Records a whole upload that was never {@link #begin begun}, once its body has ended and its
      * bytes (one chunk at most) are durable: the file sealed and waiting for completion, its chunk,
-     * and upload_started, chunk_stored and upload_sealed, in one transaction. For an upload that
+     * and upload_started, chunk_stored and upload_sealed, in one statement. For an upload that
      * fits in one chunk this replaces begin + seal: one commit instead of two, no session row to
      * insert and delete, one insert of the file instead of an insert and two updates. Nothing is
      * written on failure; the chunk is then an orphan for the cleanup worker's collector, unless
@@ -180,18 +187,17 @@ public final class FileCatalog {
             throw new IllegalArgumentException("an upload recorded at once has one chunk or none, got "
                     + result.chunks().size());
         }
-        db.inTransaction(c -> {
-            List<EventEnvelope.Builder> toAppend = new ArrayList<>(3);
-            toAppend.add(startedEvent(f, declaredSize));
-            long seq = files.createSealed(c, f, result.size(), result.sha256(), result.chunks().size(),
-                    2 + result.chunks().size()).eventSeq(); // started and sealed, a chunk_stored per chunk
-            for (StoredChunk chunk : result.chunks()) {
-                toAppend.add(recordChunk(c, f.fileId(), chunk));
-            }
-            toAppend.add(sealedEvent(f.fileId(), result));
-            OutboxWriter.appendReserved(c, toAppend, seq); // one insert batch, in sequence order
-            return null;
-        });
+        Optional<StoredChunk> chunk = result.chunks().stream().findFirst();
+        List<EventEnvelope.Builder> events = new ArrayList<>(3);
+        events.add(startedEvent(f, declaredSize));
+        chunk.ifPresent(k -> events.add(chunkStoredEvent(f.fileId(), k)));
+        events.add(sealedEvent(f.fileId(), result));
+        List<OutboxRow> rows = OutboxWriter.reservedRows(events, events.size());
+        // One statement on an auto-commit connection: one round trip and one commit for the file,
+        // its chunk and its events (FileRepository.createSealed).
+        db.withConnection(c -> files.createSealed(c, f, result.size(), result.sha256(),
+                chunk.map(k -> new ChunkOnNode(k.chunkId(), k.nodeId(), LocationState.STORED, f.fileId(), k.index(),
+                        k.size(), k.crc32c())), rows));
         listingChanged();
     }
 

@@ -84,16 +84,90 @@ public final class FileRepository {
     }
 
     /**
-     * Inserts a file whose bytes are all stored already: {@code uploading} and sealed with its
-     * size, SHA-256 (lowercase hex) and chunk count, as if created, started and {@link #seal
-     * sealed} at once; only the placement service's completion is left. For an upload recorded
-     * in one transaction when its body has ended. Reserves the first {@code events} event
-     * sequences like {@link #create(Connection, NewFile, int)}.
+     * Records a whole upload whose bytes are all stored already, in one statement: the file
+     * {@code uploading} and sealed with its size, SHA-256 (lowercase hex) and chunk count, as if
+     * created, started and {@link #seal sealed} at once (only the placement service's completion
+     * is left); its one chunk, if it has one, with the stored copy; and its outbox rows, whose
+     * sequences must be 1 to {@code outbox.size()} (the statement reserves them).
+     *
+     * <p>One statement so that a caller on an auto-commit connection pays one round trip and one
+     * commit for all of it, where an insert per table in a transaction paid five; PostgreSQL runs
+     * a statement atomically, so a reader sees all of it or nothing. If the file exists already
+     * nothing is written. The outbox rows are inserted in the order given, so their ids, and the
+     * relay's publish order, follow their sequences.
+     *
+     * @param chunk the file's only chunk (index 0, {@code sizeBytes} long) and the node that
+     *     stores it; empty for an empty file
+     * @throws MetadataException the file exists already
+     * @throws UnknownReferenceException the chunk's node is not registered
      */
-    public FileRecord createSealed(Connection c, NewFile file, long sizeBytes, String sha256, int chunkCount, int events)
-            throws SQLException {
-        requireSeal(sizeBytes, sha256, chunkCount);
-        return insert(c, file, FileStatus.UPLOADING, sizeBytes, sha256, chunkCount, null, events);
+    public FileRecord createSealed(Connection c, NewFile file, long sizeBytes, String sha256, Optional<ChunkOnNode> chunk,
+                                   List<OutboxRow> outbox) throws SQLException {
+        requireSeal(sizeBytes, sha256, chunk.isPresent() ? 1 : 0);
+        if (outbox.isEmpty()) {
+            throw new IllegalArgumentException("a sealed upload reports itself: at least one outbox row is needed");
+        }
+        chunk.ifPresent(k -> {
+            Jdbc.requireChunkId(k.chunkId());
+            if (!k.fileId().equals(file.fileId()) || k.index() != 0 || k.size() != sizeBytes
+                    || k.state() != LocationState.STORED) {
+                throw new IllegalArgumentException("the chunk of a file recorded at once is its stored chunk 0 of "
+                        + sizeBytes + " bytes, got " + k);
+            }
+        });
+        StringBuilder sql = new StringBuilder(1024)
+                .append("WITH f AS (INSERT INTO files (file_id, name, content_type, owner, chunk_size, status, size_bytes, ")
+                .append("sha256, chunk_count, sealed_at, event_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, now(), ?) ")
+                .append("ON CONFLICT (file_id) DO NOTHING RETURNING ").append(COLUMNS).append(')');
+        if (chunk.isPresent()) {
+            sql.append(", c AS (INSERT INTO chunks (file_id, chunk_index, chunk_id, size_bytes, crc32c) ")
+                    .append("SELECT file_id, 0, ?, ?, ? FROM f RETURNING chunk_id)")
+                    .append(", l AS (INSERT INTO chunk_locations (chunk_id, node_id, state) SELECT chunk_id, ?, ? FROM c)");
+        }
+        sql.append(", o AS (INSERT INTO outbox (event_id, topic, record_key, event_type, payload) ")
+                .append("SELECT e.event_id, e.topic, e.record_key, e.event_type, e.payload FROM f, (VALUES ");
+        for (int i = 0; i < outbox.size(); i++) {
+            sql.append(i == 0 ? "" : ", ").append('(').append(i).append(", ?::uuid, ?::text, ?::text, ?::text, ?::bytea)");
+        }
+        sql.append(") AS e (n, event_id, topic, record_key, event_type, payload) ORDER BY e.n) SELECT * FROM f");
+        try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
+            int p = 0;
+            ps.setObject(++p, file.fileId());
+            ps.setString(++p, file.name());
+            ps.setString(++p, file.contentType());
+            ps.setString(++p, file.owner().orElse(null));
+            ps.setLong(++p, file.chunkSize());
+            ps.setString(++p, FileStatus.UPLOADING.dbValue());
+            ps.setLong(++p, sizeBytes);
+            ps.setString(++p, sha256);
+            ps.setInt(++p, chunk.isPresent() ? 1 : 0);
+            ps.setLong(++p, outbox.size());
+            if (chunk.isPresent()) {
+                ps.setString(++p, chunk.get().chunkId());
+                ps.setLong(++p, chunk.get().size());
+                ps.setBytes(++p, Jdbc.crcBytes(chunk.get().crc32c()));
+                ps.setString(++p, chunk.get().nodeId());
+                ps.setString(++p, LocationState.STORED.dbValue());
+            }
+            for (OutboxRow row : outbox) {
+                ps.setObject(++p, row.eventId());
+                ps.setString(++p, row.topic());
+                ps.setString(++p, row.recordKey());
+                ps.setString(++p, row.eventType());
+                ps.setBytes(++p, row.payload());
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    throw new MetadataException("file " + file.fileId() + " already exists");
+                }
+                return read(rs);
+            }
+        } catch (SQLException e) {
+            if (Jdbc.FOREIGN_KEY_VIOLATION.equals(e.getSQLState()) && chunk.isPresent()) {
+                throw new UnknownReferenceException("unknown storage node '" + chunk.get().nodeId() + "'", e);
+            }
+            throw e;
+        }
     }
 
     /**

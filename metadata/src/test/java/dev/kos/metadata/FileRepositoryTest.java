@@ -183,26 +183,94 @@ class FileRepositoryTest {
     void aFileCreatedSealedIsUploadingAndCompletesLikeOneSealedAfterwards() {
         NewFile nf = NewFile.of("whole.bin", "application/octet-stream", Optional.empty(), 1 << 20);
         UUID id = nf.fileId();
-        FileRecord created = db.inTransaction(c -> {
-            FileRecord f = files.createSealed(c, nf, 100, SHA, 1, 3);
-            chunks.addChunk(c, id, 0, "w0-" + id, 100, 5, "node-a");
-            return f;
-        });
+        String chunkId = "w0-" + id;
+        List<OutboxRow> rows = outboxRows(id, "upload_started", "chunk_stored", "upload_sealed");
+        FileRecord created = db.withConnection(c -> files.createSealed(c, nf, 100, SHA,
+                Optional.of(storedChunk(chunkId, "node-a", id, 100, 5)), rows));
         assertEquals(UPLOADING, created.status());
         assertEquals(3, created.eventSeq(), "upload_started, chunk_stored and upload_sealed take 1 to 3");
         assertEquals(Optional.of(100L), created.sizeBytes());
         assertEquals(Optional.of(SHA), created.sha256());
         assertEquals(Optional.of(1), created.chunkCount());
         assertTrue(created.isSealed());
-        assertEquals(created.createdAt(), created.sealedAt().orElseThrow(), "created and sealed in one transaction");
+        assertEquals(created.createdAt(), created.sealedAt().orElseThrow(), "created and sealed in one statement");
+        assertEquals(created, files.find(db, id).orElseThrow());
+        List<ChunkRecord> recorded = db.withConnection(c -> chunks.chunksOf(c, id));
+        assertEquals(List.of(new ChunkRecord(id, 0, chunkId, 100, 5, List.of(new ChunkLocation("node-a", LocationState.STORED)))),
+                recorded);
+        assertEquals(List.of("upload_started", "chunk_stored", "upload_sealed"), outboxTypes(id), "in the order given");
         assertTrue(TestDb.applied(db, c -> files.seal(c, id, 100, SHA, 1)), "the seal's replay agrees");
         assertFalse(TestDb.applied(db, c -> files.seal(c, id, 101, SHA, 1)), "and is never rewritten");
         assertEquals(OptionalLong.of(4), db.inTransaction(c -> files.complete(c, id, 1)));
-        assertThrows(MetadataException.class, () -> db.inTransaction(c -> files.createSealed(c, nf, 100, SHA, 1, 3)));
+
+        assertThrows(MetadataException.class, () -> db.withConnection(c -> files.createSealed(c, nf, 100, SHA,
+                Optional.empty(), outboxRows(id, "upload_started", "upload_sealed"))));
+        assertEquals(3, outboxTypes(id).size(), "a refused create writes no events");
+        assertEquals(COMPLETED, TestDb.statusOf(db, files, id));
+    }
+
+    @Test
+    void aFileCreatedSealedWritesNothingWhenAnyPartIsRefused() {
+        NewFile nf = NewFile.of("orphan.bin", "application/octet-stream", Optional.of("bob"), 1 << 20);
+        UUID id = nf.fileId();
+        List<OutboxRow> rows = outboxRows(id, "upload_started", "chunk_stored", "upload_sealed");
+        UnknownReferenceException e = assertThrows(UnknownReferenceException.class, () -> db.withConnection(c ->
+                files.createSealed(c, nf, 7, SHA, Optional.of(storedChunk("o0-" + id, "node-zz", id, 7, 1)), rows)));
+        assertTrue(e.getMessage().contains("node-zz"), e.getMessage());
+        assertEquals(Optional.empty(), files.find(db, id), "the file is not recorded without its chunk");
+        assertEquals(List.of(), outboxTypes(id), "nor are its events");
+
+        NewFile empty = NewFile.of("empty.bin", "text/plain", Optional.empty(), 1 << 20);
+        FileRecord f = db.withConnection(c -> files.createSealed(c, empty, 0, SHA, Optional.empty(),
+                outboxRows(empty.fileId(), "upload_started", "upload_sealed")));
+        assertEquals(Optional.of(0), f.chunkCount());
+        assertEquals(2, f.eventSeq());
+
         NewFile bad = NewFile.of("bad.bin", "application/octet-stream", Optional.empty(), 1 << 20);
-        assertThrows(IllegalArgumentException.class, () -> db.inTransaction(c -> files.createSealed(c, bad, 1, "ABC", 1, 3)));
-        assertThrows(IllegalArgumentException.class, () -> db.inTransaction(c -> files.createSealed(c, bad, -1, SHA, 1, 3)));
-        assertEquals(Optional.empty(), files.find(db, bad.fileId()));
+        UUID badId = bad.fileId();
+        List<OutboxRow> two = outboxRows(badId, "upload_started", "upload_sealed");
+        assertThrows(IllegalArgumentException.class, () -> db.withConnection(c -> files.createSealed(c, bad, 1, "ABC",
+                Optional.empty(), two)));
+        assertThrows(IllegalArgumentException.class, () -> db.withConnection(c -> files.createSealed(c, bad, -1, SHA,
+                Optional.empty(), two)));
+        assertThrows(IllegalArgumentException.class, () -> db.withConnection(c -> files.createSealed(c, bad, 1, SHA,
+                Optional.empty(), List.of())), "no events");
+        assertThrows(IllegalArgumentException.class, () -> db.withConnection(c -> files.createSealed(c, bad, 9, SHA,
+                Optional.of(storedChunk("b0-" + badId, "node-a", badId, 8, 1)), two)), "a chunk shorter than the file");
+        assertThrows(IllegalArgumentException.class, () -> db.withConnection(c -> files.createSealed(c, bad, 8, SHA,
+                Optional.of(storedChunk("b0-" + badId, "node-a", UUID.randomUUID(), 8, 1)), two)), "another file's chunk");
+        assertEquals(Optional.empty(), files.find(db, badId));
+    }
+
+    private static ChunkOnNode storedChunk(String chunkId, String nodeId, UUID fileId, long size, int crc32c) {
+        return new ChunkOnNode(chunkId, nodeId, LocationState.STORED, fileId, 0, size, crc32c);
+    }
+
+    /** Rows as the events module would build them; the payload here is only the type's name. */
+    private static List<OutboxRow> outboxRows(UUID fileId, String... types) {
+        List<OutboxRow> rows = new ArrayList<>();
+        for (String type : types) {
+            rows.add(new OutboxRow(UUID.randomUUID(), "kos.files", fileId.toString(), type,
+                    type.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        }
+        return rows;
+    }
+
+    /** The file's outbox rows' types, in id order (the relay's publish order). */
+    private static List<String> outboxTypes(UUID fileId) {
+        return db.withConnection(c -> {
+            List<String> types = new ArrayList<>();
+            try (var ps = c.prepareStatement("SELECT event_type, convert_from(payload, 'UTF8') FROM outbox WHERE record_key = ? ORDER BY id")) {
+                ps.setString(1, fileId.toString());
+                try (var rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        assertEquals(rs.getString(1), rs.getString(2), "each row keeps its own payload");
+                        types.add(rs.getString(1));
+                    }
+                }
+            }
+            return types;
+        });
     }
 
     @Test
