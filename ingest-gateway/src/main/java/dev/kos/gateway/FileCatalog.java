@@ -188,11 +188,11 @@ public final class FileCatalog {
                     + result.chunks().size());
         }
         Optional<StoredChunk> chunk = result.chunks().stream().findFirst();
-        List<EventEnvelope.Builder> events = new ArrayList<>(3);
-        events.add(startedEvent(f, declaredSize));
-        chunk.ifPresent(k -> events.add(chunkStoredEvent(f.fileId(), k)));
-        events.add(sealedEvent(f.fileId(), result));
-        List<OutboxRow> rows = OutboxWriter.reservedRows(events, events.size());
+        List<EventEnvelope.Builder> toAppend = new ArrayList<>(3);
+        toAppend.add(startedEvent(f, declaredSize));
+        chunk.ifPresent(k -> toAppend.add(chunkStoredEvent(f.fileId(), k)));
+        toAppend.add(sealedEvent(f.fileId(), result));
+        List<OutboxRow> rows = OutboxWriter.reservedRows(toAppend, toAppend.size()); // sequences 1 to 3 (or 2)
         // One statement on an auto-commit connection: one round trip and one commit for the file,
         // its chunk and its events (FileRepository.createSealed).
         db.withConnection(c -> files.createSealed(c, f, result.size(), result.sha256(),
