@@ -10,12 +10,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.kos.config.Logging;
 import dev.kos.embeddedkafka.EmbeddedKafkaBroker;
 import dev.kos.metadata.Database;
+import dev.kos.metadata.FileRepository;
 import dev.kos.metadata.MetadataException;
+import dev.kos.metadata.NewFile;
+import dev.kos.metadata.OutboxRow;
 import dev.kos.schemas.events.v1.ChunkChecksum;
 import dev.kos.schemas.events.v1.ChunkStored;
 import dev.kos.schemas.events.v1.EventEnvelope;
 import dev.kos.schemas.events.v1.NodeJoined;
 import dev.kos.schemas.events.v1.RingChanged;
+import dev.kos.schemas.events.v1.UploadSealed;
 import dev.kos.schemas.events.v1.UploadStarted;
 import com.google.protobuf.ByteString;
 import java.sql.Connection;
@@ -28,6 +32,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
@@ -294,6 +299,39 @@ class OutboxRelayTest {
         assertThrows(IllegalArgumentException.class, () -> unwrap(() -> db.inTransaction(c ->
                 OutboxWriter.appendReserved(c, List.of(EVENTS.ringChanged(RingChanged.newBuilder().setEpoch(9).build())), 9))),
                 "ring events take their epochs");
+    }
+
+    /**
+     * A statement that reserves the sequences and inserts the rows itself
+     * (FileRepository.createSealed, the gateway's one-chunk upload) takes them from reservedRows:
+     * the rows carry sequences 1 to n in the order given, the relay publishes them so, and the
+     * next append continues after them.
+     */
+    @Test
+    void reservedRowsGoInWithTheStatementThatReservesThem() {
+        NewFile nf = NewFile.of("one-statement.bin", "application/octet-stream", Optional.empty(), 1 << 20);
+        UUID f = nf.fileId();
+        List<EventEnvelope.Builder> events = List.of(
+                EVENTS.uploadStarted(f, UploadStarted.newBuilder().setName(nf.name()).build()),
+                EVENTS.uploadSealed(f, UploadSealed.newBuilder().setSha256("0".repeat(64)).build()));
+        List<OutboxRow> rows = OutboxWriter.reservedRows(events, 2);
+        assertEquals(List.of("upload_started", "upload_sealed"), rows.stream().map(OutboxRow::eventType).toList());
+        assertEquals(Set.of(f.toString()), rows.stream().map(OutboxRow::recordKey).collect(Collectors.toSet()));
+        db.withConnection(c -> new FileRepository().createSealed(c, nf, 0, "0".repeat(64), Optional.empty(), rows));
+        EventEnvelope next = db.inTransaction(c -> OutboxWriter.append(c, chunkStored(f)));
+        assertEquals(3L, next.getSequence());
+        try (OutboxRelay relay = OutboxRelay.start(db, kafka.bootstrapServers(), FAST)) {
+            List<ConsumerRecord<String, EventEnvelope>> got = read(Topics.FILES, Set.of(f.toString()), 3);
+            assertEquals(List.of(1L, 2L, 3L), got.stream().map(r -> r.value().getSequence()).toList());
+            assertEquals(List.of(rows.get(0).eventId().toString(), rows.get(1).eventId().toString(), next.getEventId()),
+                    got.stream().map(r -> r.value().getEventId()).toList());
+            assertEquals(nf.name(), got.get(0).value().getUploadStarted().getName());
+        }
+        assertThrows(IllegalArgumentException.class, () -> OutboxWriter.reservedRows(events, 1), "2 events cannot end at 1");
+        assertThrows(IllegalArgumentException.class, () -> OutboxWriter.reservedRows(
+                List.of(chunkStored(f), chunkStored(UUID.randomUUID())), 2), "one subject per statement");
+        assertThrows(IllegalArgumentException.class, () -> OutboxWriter.reservedRows(
+                List.of(EVENTS.ringChanged(RingChanged.newBuilder().setEpoch(9).build())), 9), "ring events take their epochs");
     }
 
     @Test
