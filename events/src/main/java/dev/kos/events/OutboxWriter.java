@@ -85,15 +85,20 @@ public final class OutboxWriter {
     public static List<OutboxRow> reservedRows(List<EventEnvelope.Builder> events, long lastSequence) {
         requireRoom(events, lastSequence);
         Subject subject = subjectOf(events);
-        if (subject.types().get(0).subject() == EventType.Subject.RING) {
-            throw new IllegalArgumentException("ring events take their epochs as sequences; nothing is reserved for them");
-        }
+        requireNotRing(subject);
         return rows(sequenced(events, subject, lastSequence), subject);
     }
 
     private static void requireRoom(List<EventEnvelope.Builder> events, long lastSequence) {
         if (lastSequence < events.size()) {
             throw new IllegalArgumentException("sequences up to " + lastSequence + " cannot hold " + events.size() + " events");
+        }
+    }
+
+    /** Ring events take their epochs as sequences, so none can be reserved for them. */
+    private static void requireNotRing(Subject subject) {
+        if (subject.types().get(0).subject() == EventType.Subject.RING) {
+            throw new IllegalArgumentException("ring events take their epochs as sequences; nothing is reserved for them");
         }
     }
 
@@ -105,8 +110,8 @@ public final class OutboxWriter {
         }
         Subject subject = subjectOf(events);
         EventType.Subject kind = subject.types().get(0).subject();
-        if (reserved != RESERVE && kind == EventType.Subject.RING) {
-            throw new IllegalArgumentException("ring events take their epochs as sequences; nothing is reserved for them");
+        if (reserved != RESERVE) {
+            requireNotRing(subject);
         }
         long last = reserved != RESERVE ? reserved : switch (kind) {
             case FILE -> nextSequence(c, "UPDATE files SET event_seq = event_seq + ? WHERE file_id = ? RETURNING event_seq",

@@ -4,7 +4,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Types;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.time.Instant;
@@ -80,7 +79,7 @@ public final class FileRepository {
      * {@code OutboxWriter.appendReserved}: one statement instead of an insert and a sequence update.
      */
     public FileRecord create(Connection c, NewFile file, int events) throws SQLException {
-        return insert(c, file, FileStatus.PENDING, null, null, null, null, events);
+        return insert(c, file, FileStatus.PENDING, null, events);
     }
 
     /**
@@ -176,17 +175,17 @@ public final class FileRepository {
      * had begun. Reserves the first {@code events} event sequences.
      */
     public FileRecord createFailed(Connection c, NewFile file, String reason, int events) throws SQLException {
-        return insert(c, file, FileStatus.FAILED, null, null, null, requireReason(reason), events);
+        return insert(c, file, FileStatus.FAILED, requireReason(reason), events);
     }
 
-    /** One statement text for every kind of insert, so each connection prepares it once. */
-    private FileRecord insert(Connection c, NewFile file, FileStatus status, Long sizeBytes, String sha256,
-                              Integer chunkCount, String reason, int events) throws SQLException {
+    /**
+     * One statement text for the unsealed inserts (pending, failed), so each connection prepares it
+     * once; a sealed file goes in with its chunk and events through {@link #createSealed}.
+     */
+    private FileRecord insert(Connection c, NewFile file, FileStatus status, String reason, int events) throws SQLException {
         requireEvents(events);
-        String sql = "INSERT INTO files (file_id, name, content_type, owner, chunk_size, status, size_bytes, sha256, "
-                + "chunk_count, sealed_at, failure_reason, event_seq) "
-                + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, CASE WHEN ? THEN now() END, ?, ?) "
-                + "ON CONFLICT (file_id) DO NOTHING RETURNING " + COLUMNS;
+        String sql = "INSERT INTO files (file_id, name, content_type, owner, chunk_size, status, failure_reason, event_seq) "
+                + "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (file_id) DO NOTHING RETURNING " + COLUMNS;
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             ps.setObject(1, file.fileId());
             ps.setString(2, file.name());
@@ -194,12 +193,8 @@ public final class FileRepository {
             ps.setString(4, file.owner().orElse(null));
             ps.setLong(5, file.chunkSize());
             ps.setString(6, status.dbValue());
-            ps.setObject(7, sizeBytes, Types.BIGINT);
-            ps.setString(8, sha256);
-            ps.setObject(9, chunkCount, Types.INTEGER);
-            ps.setBoolean(10, sha256 != null);
-            ps.setString(11, reason);
-            ps.setLong(12, events);
+            ps.setString(7, reason);
+            ps.setLong(8, events);
             try (ResultSet rs = ps.executeQuery()) {
                 if (!rs.next()) {
                     throw new MetadataException("file " + file.fileId() + " already exists");
