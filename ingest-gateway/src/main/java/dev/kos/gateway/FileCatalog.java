@@ -129,8 +129,8 @@ public final class FileCatalog {
     }
 
     /** All bytes received and stored: size, SHA-256 and chunk count are final. */
-    public void seal(UUID fileId, UploadResult result) {
-        seal(fileId, result, Optional.empty());
+    public void seal(NewFile f, UploadResult result) {
+        seal(f, result, Optional.empty());
     }
 
     /**
@@ -138,7 +138,8 @@ public final class FileCatalog {
      * outbox round) fewer per upload. On failure nothing of it is written, so the caller must then
      * record the chunk on its own ({@link #chunkStored}).
      */
-    public void seal(UUID fileId, UploadResult result, Optional<StoredChunk> lastChunk) {
+    public void seal(NewFile f, UploadResult result, Optional<StoredChunk> lastChunk) {
+        UUID fileId = f.fileId();
         db.inTransaction(c -> {
             List<EventEnvelope.Builder> toAppend = new ArrayList<>(2);
             if (lastChunk.isPresent()) {
@@ -149,7 +150,7 @@ public final class FileCatalog {
             } else if (result.chunks().isEmpty()) {
                 files.startUpload(c, fileId); // an empty file never stored a chunk
             }
-            toAppend.add(sealedEvent(fileId, result));
+            toAppend.add(sealedEvent(f, result));
             // The session's progress is not moved: it is closed below. Expiry cannot overtake the
             // seal unseen, since it moves the file out of uploading under the same row lock.
             long seq = files.seal(c, fileId, result.size(), result.sha256(), result.chunks().size(), toAppend.size())
@@ -162,9 +163,11 @@ public final class FileCatalog {
         listingChanged();
     }
 
-    private EventEnvelope.Builder sealedEvent(UUID fileId, UploadResult result) {
-        return events.uploadSealed(fileId, UploadSealed.newBuilder()
-                .setSize(result.size()).setSha256(result.sha256()).setChunkCount(result.chunks().size()).build());
+    /** Also names the file, so that the placement service can write file_completed without reading the row. */
+    private EventEnvelope.Builder sealedEvent(NewFile f, UploadResult result) {
+        return events.uploadSealed(f.fileId(), UploadSealed.newBuilder()
+                .setSize(result.size()).setSha256(result.sha256()).setChunkCount(result.chunks().size())
+                .setName(f.name()).setContentType(f.contentType()).setOwner(f.owner().orElse("")).build());
     }
 
     private EventEnvelope.Builder startedEvent(NewFile f, long declaredSize) {
@@ -191,7 +194,7 @@ public final class FileCatalog {
         List<EventEnvelope.Builder> toAppend = new ArrayList<>(3);
         toAppend.add(startedEvent(f, declaredSize));
         chunk.ifPresent(k -> toAppend.add(chunkStoredEvent(f.fileId(), k)));
-        toAppend.add(sealedEvent(f.fileId(), result));
+        toAppend.add(sealedEvent(f, result));
         List<OutboxRow> rows = OutboxWriter.reservedRows(toAppend, toAppend.size()); // sequences 1 to 3 (or 2)
         // One statement on an auto-commit connection: one round trip and one commit for the file,
         // its chunk and its events (FileRepository.createSealed).

@@ -126,7 +126,7 @@ public final class FilesService implements HttpService {
         try (SettledListener.Waiter waiter = catalog.watchSettled(fileId)) {
             try {
                 if (begun.get()) {
-                    catalog.seal(fileId, result, Optional.ofNullable(lastChunk.get()));
+                    catalog.seal(newFile, result, Optional.ofNullable(lastChunk.get()));
                 } else {
                     catalog.recordSealed(newFile, file.declaredSize(), result);
                 }

@@ -1,5 +1,6 @@
 package dev.kos.gateway;
 
+import com.google.protobuf.InvalidProtocolBufferException;
 import dev.kos.embeddedkafka.EmbeddedKafkaBroker;
 import dev.kos.events.EventSerde;
 import dev.kos.events.OutboxRelay;
@@ -7,6 +8,7 @@ import dev.kos.events.Topics;
 import dev.kos.metadata.Database;
 import dev.kos.placement.PlacementConfig;
 import dev.kos.placement.PlacementService;
+import dev.kos.schemas.events.v1.EventEnvelope;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -33,6 +35,7 @@ final class EventPipeline implements AutoCloseable {
     private final Database db;
     private final PlacementService placement;
     private final Map<String, List<String>> seen = new ConcurrentHashMap<>();
+    private final Map<String, List<EventEnvelope>> envelopes = new ConcurrentHashMap<>();
     private final KafkaConsumer<String, byte[]> consumer;
     private final Thread reader;
     private volatile boolean reading = true;
@@ -61,12 +64,15 @@ final class EventPipeline implements AutoCloseable {
         try {
             while (reading) {
                 for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(100))) {
+                    envelopes.computeIfAbsent(r.key(), k -> new CopyOnWriteArrayList<>()).add(EventEnvelope.parseFrom(r.value()));
                     seen.computeIfAbsent(r.key(), k -> new CopyOnWriteArrayList<>())
                             .add(EventSerde.header(r.headers(), EventSerde.HEADER_EVENT_TYPE));
                 }
             }
         } catch (WakeupException e) {
             // close() ends the loop
+        } catch (InvalidProtocolBufferException e) {
+            throw new IllegalStateException("an event on the files topic that is no envelope", e);
         } finally {
             consumer.close(org.apache.kafka.clients.consumer.CloseOptions.timeout(Duration.ofSeconds(2)));
         }
@@ -75,6 +81,11 @@ final class EventPipeline implements AutoCloseable {
     /** The file's event types in the order Kafka delivered them so far. */
     List<String> published(UUID fileId) {
         return List.copyOf(seen.getOrDefault(fileId.toString(), List.of()));
+    }
+
+    /** The file's events as Kafka delivered them so far. */
+    List<EventEnvelope> envelopes(UUID fileId) {
+        return List.copyOf(envelopes.getOrDefault(fileId.toString(), List.of()));
     }
 
     /** Waits until the file's events on Kafka end with {@code lastType}, and returns them all. */

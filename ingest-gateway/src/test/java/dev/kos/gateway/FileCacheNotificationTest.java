@@ -188,8 +188,9 @@ class FileCacheNotificationTest {
 
     private UUID completedFile(String node) {
         UUID id = UUID.randomUUID();
-        catalog.begin(new NewFile(id, "f.bin", "application/octet-stream", Optional.empty(), 1 << 20), 10);
-        catalog.seal(id, new UploadResult(10, "0".repeat(64), List.of(new StoredChunk(0, id + "-0", 10, 7, node, "h", false))),
+        NewFile f = new NewFile(id, "f.bin", "application/octet-stream", Optional.empty(), 1 << 20);
+        catalog.begin(f, 10);
+        catalog.seal(f, new UploadResult(10, "0".repeat(64), List.of(new StoredChunk(0, id + "-0", 10, 7, node, "h", false))),
                 Optional.of(new StoredChunk(0, id + "-0", 10, 7, node, "h", false)));
         boolean completed = db.inTransaction(c -> files.complete(c, id));
         assertTrue(completed, "completed");

@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kos.membership.NodeIdentity;
 import dev.kos.membership.NodeReport;
+import dev.kos.schemas.events.v1.EventEnvelope;
+import dev.kos.schemas.events.v1.UploadSealed;
 import dev.kos.testkit.Poll;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -280,6 +282,15 @@ class GatewayApiTest {
         UUID fullId = uploadedAndReadBack("full-chunk.bin", random(CHUNK, 6));
         assertEquals(lifecycle, h.events.awaitPublished(fullId, "file_completed"));
         assertEquals(2, recordTimes(fullId), "begun, then sealed with its chunk");
+
+        // Both seals name the file, so the placement service can report file_completed without reading the row.
+        for (UUID sealed : List.of(id, fullId)) {
+            UploadSealed seal = h.events.envelopes(sealed).stream().filter(EventEnvelope::hasUploadSealed).findFirst()
+                    .orElseThrow().getUploadSealed();
+            assertEquals(sealed.equals(id) ? "one-chunk.bin" : "full-chunk.bin", seal.getName());
+            assertEquals("application/octet-stream", seal.getContentType());
+            assertTrue(seal.hasOwner() && seal.getOwner().isEmpty(), "no owner without authentication");
+        }
 
         HttpResponse<String> empty = uploadRaw("empty-whole.txt", new byte[0]);
         assertEquals(201, empty.statusCode(), empty.body());

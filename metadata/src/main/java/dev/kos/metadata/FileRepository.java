@@ -9,6 +9,7 @@ import java.util.Arrays;
 import java.time.Instant;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
@@ -325,19 +326,81 @@ public final class FileRepository {
     public Optional<FileRecord> completeIfVerified(Connection c, UUID fileId, long sizeBytes, String sha256, int chunkCount,
                                                    Integer[] reportedCrcs, int events) throws SQLException {
         requireEvents(events);
+        return completeVerified(c, fileId, sizeBytes, sha256, chunkCount, reportedCrcs, events, Optional.empty());
+    }
+
+    /**
+     * What the seal's event said of the file, and the file_completed row built from it before the
+     * statement that completes the file: see {@link #completeAsSealed}.
+     *
+     * @param sequence the seal event's sequence, the file's last one when nothing happened to it since
+     * @param owner empty for a file without an owner
+     * @param completed file_completed's outbox row, with sequence {@code sequence + 1}
+     */
+    public record AsSealed(long sequence, String name, String contentType, String owner, OutboxRow completed) {
+        public AsSealed {
+            if (sequence < 1) {
+                throw new IllegalArgumentException("a seal's event sequence is at least 1, got " + sequence);
+            }
+            Objects.requireNonNull(name, "name");
+            Objects.requireNonNull(contentType, "contentType");
+            Objects.requireNonNull(owner, "owner");
+            Objects.requireNonNull(completed, "completed");
+        }
+    }
+
+    /**
+     * {@link #completeIfVerified} with file_completed's outbox row inserted by the same statement,
+     * for a caller on an auto-commit connection: one round trip and one commit where a transaction
+     * took three (update, insert, commit). The row was built before the statement from what the
+     * seal's event said, so the statement applies only where that still holds: the file's event
+     * sequence is still the seal's (no event of the file since, so the row's sequence is the next
+     * one) and its name, content type and owner are the ones the row reports. Reserves that one
+     * sequence and announces the settle on {@link #SETTLED_CHANNEL}, as {@link #completeIfVerified}.
+     *
+     * @return the completed file, or empty when any check failed or the file is not uploading; then
+     *     nothing was written, and the caller finds out why as after {@link #completeIfVerified}
+     */
+    public Optional<FileRecord> completeAsSealed(Connection c, UUID fileId, long sizeBytes, String sha256, int chunkCount,
+                                                 Integer[] reportedCrcs, AsSealed sealed) throws SQLException {
+        return completeVerified(c, fileId, sizeBytes, sha256, chunkCount, reportedCrcs, 1, Optional.of(sealed));
+    }
+
+    private Optional<FileRecord> completeVerified(Connection c, UUID fileId, long sizeBytes, String sha256, int chunkCount,
+                                                  Integer[] reportedCrcs, int events, Optional<AsSealed> sealed)
+            throws SQLException {
         String sql = "WITH done AS (UPDATE files SET status = 'completed', updated_at = now(), completed_at = now(), "
                 + "event_seq = event_seq + ? WHERE file_id = ? AND status = 'uploading' AND size_bytes = ? AND sha256 = ? "
-                + "AND chunk_count = ? " + COMPLETION_GUARD
+                + "AND chunk_count = ? "
+                + (sealed.isPresent() ? "AND event_seq = ? AND name = ? AND content_type = ? AND coalesce(owner, '') = ? " : "")
+                + COMPLETION_GUARD
                 + " AND NOT EXISTS (SELECT 1 FROM chunks k WHERE k.file_id = files.file_id "
                 + "AND k.crc32c IS DISTINCT FROM int4send((?::int4[])[k.chunk_index + 1])) RETURNING " + COLUMNS + ") "
+                + (sealed.isPresent() ? ", o AS (INSERT INTO outbox (event_id, topic, record_key, event_type, payload) "
+                        + "SELECT ?::uuid, ?::text, ?::text, ?::text, ?::bytea FROM done) " : "")
                 + "SELECT done.*, pg_notify('" + SETTLED_CHANNEL + "', done.file_id::text) FROM done";
         try (PreparedStatement ps = c.prepareStatement(sql)) {
-            ps.setInt(1, events);
-            ps.setObject(2, fileId);
-            ps.setLong(3, sizeBytes);
-            ps.setString(4, sha256);
-            ps.setInt(5, chunkCount);
-            ps.setArray(6, c.createArrayOf("int4", reportedCrcs));
+            int p = 0;
+            ps.setInt(++p, events);
+            ps.setObject(++p, fileId);
+            ps.setLong(++p, sizeBytes);
+            ps.setString(++p, sha256);
+            ps.setInt(++p, chunkCount);
+            if (sealed.isPresent()) {
+                ps.setLong(++p, sealed.get().sequence());
+                ps.setString(++p, sealed.get().name());
+                ps.setString(++p, sealed.get().contentType());
+                ps.setString(++p, sealed.get().owner());
+            }
+            ps.setArray(++p, c.createArrayOf("int4", reportedCrcs));
+            if (sealed.isPresent()) {
+                OutboxRow row = sealed.get().completed();
+                ps.setObject(++p, row.eventId());
+                ps.setString(++p, row.topic());
+                ps.setString(++p, row.recordKey());
+                ps.setString(++p, row.eventType());
+                ps.setBytes(++p, row.payload());
+            }
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next() ? Optional.of(read(rs)) : Optional.empty();
             }

@@ -242,6 +242,45 @@ class FileRepositoryTest {
         assertEquals(Optional.empty(), files.find(db, badId));
     }
 
+    @Test
+    void completeAsSealedAppliesOnlyWhileTheSealsEventStillHolds() {
+        NewFile nf = NewFile.of("named.bin", "text/plain", Optional.empty(), 1 << 20);
+        UUID id = nf.fileId();
+        db.withConnection(c -> files.createSealed(c, nf, 100, SHA, Optional.of(storedChunk("n0-" + id, "node-a", id, 100, 5)),
+                outboxRows(id, "upload_started", "chunk_stored", "upload_sealed")));
+        Integer[] crcs = {5};
+        FileRepository.AsSealed asSealed = new FileRepository.AsSealed(3, "named.bin", "text/plain", "",
+                outboxRows(id, "file_completed").get(0));
+
+        // What the row was built from no longer holds: nothing is written, not even in part.
+        for (FileRepository.AsSealed stale : List.of(
+                new FileRepository.AsSealed(2, "named.bin", "text/plain", "", asSealed.completed()),
+                new FileRepository.AsSealed(3, "renamed.bin", "text/plain", "", asSealed.completed()),
+                new FileRepository.AsSealed(3, "named.bin", "application/json", "", asSealed.completed()),
+                new FileRepository.AsSealed(3, "named.bin", "text/plain", "bob", asSealed.completed()))) {
+            assertEquals(Optional.empty(), db.withConnection(c -> files.completeAsSealed(c, id, 100, SHA, 1, crcs, stale)), "" + stale);
+        }
+        assertEquals(Optional.empty(), db.withConnection(c -> files.completeAsSealed(c, id, 100, SHA, 1, new Integer[] {6},
+                asSealed)), "a reported CRC32C that differs");
+        assertEquals(Optional.empty(), db.withConnection(c -> files.completeAsSealed(c, id, 101, SHA, 1, crcs, asSealed)),
+                "a size that differs");
+        FileRecord still = files.find(db, id).orElseThrow();
+        assertEquals(UPLOADING, still.status());
+        assertEquals(3, still.eventSeq());
+        assertEquals(List.of("upload_started", "chunk_stored", "upload_sealed"), outboxTypes(id));
+
+        FileRecord done = db.withConnection(c -> files.completeAsSealed(c, id, 100, SHA, 1, crcs, asSealed)).orElseThrow();
+        assertEquals(COMPLETED, done.status());
+        assertEquals(4, done.eventSeq(), "file_completed takes the sequence after the seal's");
+        assertEquals(done, files.find(db, id).orElseThrow());
+        assertEquals(List.of("upload_started", "chunk_stored", "upload_sealed", "file_completed"), outboxTypes(id),
+                "the row went in with the completion");
+        assertEquals(Optional.empty(), db.withConnection(c -> files.completeAsSealed(c, id, 100, SHA, 1, crcs, asSealed)),
+                "a replay applies nothing");
+        assertEquals(4, outboxTypes(id).size(), "and writes no second row");
+        assertThrows(IllegalArgumentException.class, () -> new FileRepository.AsSealed(0, "x", "y", "", asSealed.completed()));
+    }
+
     private static ChunkOnNode storedChunk(String chunkId, String nodeId, UUID fileId, long size, int crc32c) {
         return new ChunkOnNode(chunkId, nodeId, LocationState.STORED, fileId, 0, size, crc32c);
     }

@@ -4,6 +4,7 @@ import dev.kos.schemas.events.v1.ChunkStored;
 import dev.kos.schemas.events.v1.EventEnvelope;
 import dev.kos.schemas.events.v1.UploadSealed;
 import java.nio.ByteBuffer;
+import java.util.Optional;
 import java.util.logging.Logger;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -46,8 +47,13 @@ final class FinalizeUploads implements Processor<String, EventEnvelope, Void, Vo
             }
             case UPLOAD_SEALED -> {
                 UploadSealed s = e.getUploadSealed();
+                // A seal from a gateway that did not name the file yet leaves the finalizer to read the row.
+                Optional<UploadProgress.SealEvent> said = s.hasName() && s.hasContentType() && s.hasOwner()
+                        ? Optional.of(new UploadProgress.SealEvent(e.getSequence(), s.getName(), s.getContentType(),
+                                s.getOwner()))
+                        : Optional.empty();
                 tryFinalize(fileId, progress.sealed(fileId,
-                        new UploadProgress.Seal(s.getSize(), s.getSha256(), s.getChunkCount())));
+                        new UploadProgress.Seal(s.getSize(), s.getSha256(), s.getChunkCount(), said)));
             }
             // The upload's life is over: nothing more to track for it.
             case FILE_COMPLETED, UPLOAD_ABORTED, DELETE_REQUESTED, FILE_DELETED -> progress.forget(fileId);

@@ -8,6 +8,7 @@ import dev.kos.metadata.Database;
 import dev.kos.metadata.FileRecord;
 import dev.kos.metadata.FileRepository;
 import dev.kos.metadata.FileStatus;
+import dev.kos.metadata.OutboxRow;
 import dev.kos.schemas.events.v1.AbortReason;
 import dev.kos.schemas.events.v1.EventEnvelope;
 import dev.kos.schemas.events.v1.FileCompleted;
@@ -23,10 +24,13 @@ import java.util.UUID;
 /**
  * Completes an upload in PostgreSQL: one guarded update checks the seal and every chunk
  * (reported checksum equals the recorded one, a verified copy exists) and marks the file
- * completed, and file_completed goes to the outbox, in one transaction. Only when that update
- * does not apply are the file's row and chunks read, under its row lock, to tell why: not ready
- * yet, already final (a replay, left alone, which makes replays harmless), or a mismatch that
- * fails the upload.
+ * completed, and file_completed goes to the outbox with it. Usually that is one statement on an
+ * auto-commit connection, with file_completed built beforehand from what the seal's event said
+ * (one round trip instead of three); otherwise (a seal that did not name the file, an event of
+ * the file since its seal) a transaction reads the row first. Only when the update does not
+ * apply are the file's row and chunks read, under its row lock, to tell why: not ready yet,
+ * already final (a replay, left alone, which makes replays harmless), or a mismatch that fails
+ * the upload.
  */
 final class MetadataFinalizer implements UploadFinalizer {
     private final Database db;
@@ -43,6 +47,9 @@ final class MetadataFinalizer implements UploadFinalizer {
     public Outcome finalizeUpload(String fileId, UploadProgress.Seal seal, Map<Integer, Integer> chunkCrcs) {
         UUID id = UUID.fromString(fileId);
         Optional<Integer[]> reported = inIndexOrder(seal.chunkCount(), chunkCrcs);
+        if (reported.isPresent() && seal.event().isPresent() && completedAsSealed(id, seal, seal.event().get(), reported.get())) {
+            return Outcome.COMPLETED;
+        }
         return db.inTransaction(c -> {
             // Every upload that completes does so here, in one statement that checks what verify()
             // checks below; the statements after it run only to tell why a file did not complete.
@@ -85,6 +92,23 @@ final class MetadataFinalizer implements UploadFinalizer {
     }
 
     /**
+     * The usual completion, in one statement on an auto-commit connection: file_completed is built
+     * from what the seal's event said (the file's name, content type and owner, and the next
+     * sequence after the seal's), and the statement applies only while that is still so. False
+     * when it did not apply (a replay, an event of the file since its seal, a check that failed):
+     * then nothing was written, and the transaction below completes the file or tells why not.
+     */
+    private boolean completedAsSealed(UUID id, UploadProgress.Seal seal, UploadProgress.SealEvent said,
+                                      Integer[] reported) {
+        EventEnvelope.Builder completed = completedEvent(id, said.name(), said.contentType(), said.owner(), seal);
+        OutboxRow row = OutboxWriter.reservedRows(List.of(completed), said.sequence() + 1).get(0);
+        FileRepository.AsSealed asSealed = new FileRepository.AsSealed(said.sequence(), said.name(), said.contentType(),
+                said.owner(), row);
+        return db.withConnection(c -> files.completeAsSealed(c, id, seal.size(), seal.sha256(), seal.chunkCount(),
+                reported, asSealed)).isPresent();
+    }
+
+    /**
      * The reported CRC32C of chunks 0 to {@code chunkCount} - 1, in index order; empty when any is
      * missing or the count is impossible (an event from elsewhere): then no completion can apply,
      * and the checks under the lock say why.
@@ -104,13 +128,18 @@ final class MetadataFinalizer implements UploadFinalizer {
     }
 
     private EventEnvelope.Builder completedEvent(FileRecord file, UploadProgress.Seal seal) {
-        return events.fileCompleted(file.fileId(), FileCompleted.newBuilder()
-                .setName(file.name())
-                .setContentType(file.contentType())
+        return completedEvent(file.fileId(), file.name(), file.contentType(), file.owner().orElse(""), seal);
+    }
+
+    private EventEnvelope.Builder completedEvent(UUID id, String name, String contentType, String owner,
+                                                 UploadProgress.Seal seal) {
+        return events.fileCompleted(id, FileCompleted.newBuilder()
+                .setName(name)
+                .setContentType(contentType)
                 .setSize(seal.size())
                 .setSha256(seal.sha256())
                 .setChunkCount(seal.chunkCount())
-                .setOwner(file.owner().orElse(""))
+                .setOwner(owner)
                 .build());
     }
 

@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.UUID;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -91,6 +92,39 @@ class FinalizeUploadsTest {
         assertEquals(1, calls.size());
         assertEquals(Map.of(0, 10, 1, 11, 2, 12), calls.get(0).crcs());
         assertEquals(3, calls.get(0).seal().chunkCount());
+    }
+
+    @Test
+    void aSealThatNamesTheFileHandsItsSequenceAndNamesToTheFinalizer() {
+        UUID named = UUID.randomUUID();
+        send(named, chunk(named, 0, 3));
+        send(named, events.uploadSealed(named, UploadSealed.newBuilder().setSize(100).setSha256("ab".repeat(32))
+                .setChunkCount(1).setName("naïve.txt").setContentType("text/plain").setOwner("").build())
+                .setSequence(7).build());
+        UUID unnamed = UUID.randomUUID();
+        send(unnamed, chunk(unnamed, 0, 4));
+        send(unnamed, sealed(unnamed, 1)); // as gateways sealed before they named the file
+        assertEquals(2, calls.size());
+        assertEquals(new UploadProgress.Seal(100, "ab".repeat(32), 1,
+                Optional.of(new UploadProgress.SealEvent(7, "naïve.txt", "text/plain", ""))), calls.get(0).seal());
+        assertEquals(new UploadProgress.Seal(100, "ab".repeat(32), 1), calls.get(1).seal());
+    }
+
+    @Test
+    void progressKeepsTheSealsEventAndReadsEntriesWrittenBeforeIt() {
+        UploadProgress.Seal named = new UploadProgress.Seal(5L << 32, "cd".repeat(32), 320,
+                Optional.of(new UploadProgress.SealEvent(330, "ä/b c.bin", "application/x-ü", "carol")));
+        for (UploadProgress p : List.of(UploadProgress.EMPTY, UploadProgress.EMPTY.withOneMoreChunk(),
+                UploadProgress.EMPTY.withSeal(new UploadProgress.Seal(9, "ef".repeat(32), 2)).withOneMoreChunk(),
+                UploadProgress.EMPTY.withOneMoreChunk().withSeal(named))) {
+            assertEquals(p, UploadProgress.fromBytes(p.toBytes()));
+        }
+        // An entry as builds before this one wrote it: sealed flag 1, chunks, size, count, SHA-256.
+        byte[] sha = "01".repeat(32).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        byte[] old = ByteBuffer.allocate(1 + 4 + 8 + 4 + 2 + sha.length).put((byte) 1).putInt(2).putLong(300).putInt(3)
+                .putShort((short) sha.length).put(sha).array();
+        assertEquals(new UploadProgress(Optional.of(new UploadProgress.Seal(300, "01".repeat(32), 3)), 2),
+                UploadProgress.fromBytes(old));
     }
 
     @Test

@@ -12,6 +12,7 @@ import dev.kos.events.OutboxWriter;
 import dev.kos.events.Topics;
 import dev.kos.metadata.ChunkRepository;
 import dev.kos.metadata.Database;
+import dev.kos.metadata.FileRecord;
 import dev.kos.metadata.FileRepository;
 import dev.kos.metadata.FileStatus;
 import dev.kos.metadata.NewFile;
@@ -19,6 +20,7 @@ import dev.kos.testkit.Poll;
 import dev.kos.schemas.events.v1.ChunkChecksum;
 import dev.kos.schemas.events.v1.ChunkStored;
 import dev.kos.schemas.events.v1.EventEnvelope;
+import dev.kos.schemas.events.v1.FileCompleted;
 import dev.kos.schemas.events.v1.UploadSealed;
 import dev.kos.schemas.events.v1.UploadStarted;
 import java.nio.ByteBuffer;
@@ -145,8 +147,10 @@ class PlacementServiceTest {
         String sha = "0f".repeat(32);
         db.inTransaction(c -> {
             files.seal(c, id, chunkCount * 100L, sha, chunkCount);
+            // Named, as the gateway seals: the finalizer then completes the file in one statement.
             OutboxWriter.append(c, events.uploadSealed(id, UploadSealed.newBuilder()
-                    .setSize(chunkCount * 100L).setSha256(sha).setChunkCount(chunkCount).build()));
+                    .setSize(chunkCount * 100L).setSha256(sha).setChunkCount(chunkCount)
+                    .setName("f.bin").setContentType("application/octet-stream").setOwner("").build()));
             return null;
         });
     }
@@ -295,6 +299,11 @@ class PlacementServiceTest {
 
     /** A sealed upload's rows without any event, so that only the finalizer under test acts on it. */
     static UUID sealedRows(int chunkCount) {
+        return sealedRows(chunkCount, 0);
+    }
+
+    /** {@link #sealedRows(int)} with the file's event sequence at {@code sequence} (reserved, no row written). */
+    static UUID sealedRows(int chunkCount, int sequence) {
         NewFile nf = NewFile.of("direct.bin", "application/octet-stream", Optional.empty(), 100);
         UUID id = nf.fileId();
         db.inTransaction(c -> {
@@ -303,7 +312,7 @@ class PlacementServiceTest {
             for (int i = 0; i < chunkCount; i++) {
                 chunks.addChunk(c, id, i, id.toString().replace("-", "") + "-" + i, 100, i + 1000, "n1");
             }
-            files.seal(c, id, chunkCount * 100L, "0f".repeat(32), chunkCount);
+            files.seal(c, id, chunkCount * 100L, "0f".repeat(32), chunkCount, sequence);
             return null;
         });
         return id;
@@ -344,6 +353,44 @@ class PlacementServiceTest {
         UUID empty = sealedRows(0);
         assertEquals(UploadFinalizer.Outcome.COMPLETED,
                 finalizer.finalizeUpload(empty.toString(), new UploadProgress.Seal(0, "0f".repeat(32), 0), Map.of()));
+    }
+
+    @Test
+    void aNamedSealCompletesWhateverHappenedSinceAndFileCompletedSaysWhatTheRowSays() {
+        MetadataFinalizer finalizer = new MetadataFinalizer(db, events);
+        Map<Integer, Integer> crcs = Map.of(0, 1000, 1, 1001);
+        // The seal's event as the gateway writes it; then one whose sequence is behind the file's
+        // (another event of the file since), and one naming the file otherwise: the one statement
+        // does not apply to those two, and the transaction completes them from the row.
+        UUID asSealed = sealedRows(2, 1);
+        UUID eventSince = sealedRows(2, 2);
+        UUID otherName = sealedRows(2, 1);
+        List<UploadProgress.SealEvent> said = List.of(
+                new UploadProgress.SealEvent(1, "direct.bin", "application/octet-stream", ""),
+                new UploadProgress.SealEvent(1, "direct.bin", "application/octet-stream", ""),
+                new UploadProgress.SealEvent(1, "renamed.bin", "application/octet-stream", ""));
+        List<UUID> ids = List.of(asSealed, eventSince, otherName);
+        for (int i = 0; i < ids.size(); i++) {
+            UploadProgress.Seal seal = new UploadProgress.Seal(200, "0f".repeat(32), 2, Optional.of(said.get(i)));
+            assertEquals(UploadFinalizer.Outcome.COMPLETED, finalizer.finalizeUpload(ids.get(i).toString(), seal, crcs));
+            assertEquals(UploadFinalizer.Outcome.ALREADY_FINAL, finalizer.finalizeUpload(ids.get(i).toString(), seal, crcs),
+                    "a replay");
+        }
+        for (UUID id : ids) {
+            FileRecord f = files.find(db, id).orElseThrow();
+            assertEquals(FileStatus.COMPLETED, f.status());
+            Poll.until(Duration.ofSeconds(30), () -> count(eventsOf(id), EventEnvelope.PayloadCase.FILE_COMPLETED) == 1,
+                    "file_completed published once");
+            EventEnvelope completed = eventsOf(id).stream().filter(EventEnvelope::hasFileCompleted).findFirst().orElseThrow();
+            assertEquals(f.eventSeq(), completed.getSequence(), "file_completed takes the file's next sequence");
+            assertEquals(id.equals(eventSince) ? 3 : 2, completed.getSequence());
+            FileCompleted payload = completed.getFileCompleted();
+            assertEquals("direct.bin", payload.getName(), "the row's name");
+            assertEquals("application/octet-stream", payload.getContentType());
+            assertEquals(200, payload.getSize());
+            assertEquals(2, payload.getChunkCount());
+            Poll.until(Duration.ofSeconds(10), () -> settledNotified(id), "kos_file_settled notified with the file id");
+        }
     }
 
     @Test
