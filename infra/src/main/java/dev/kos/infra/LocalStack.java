@@ -228,7 +228,13 @@ public final class LocalStack implements AutoCloseable {
         // size under 512 MiB whatever the file size. Measured after rounds of 50 concurrent
         // 20 MiB uploads and a 2 GiB round trip: 320 MiB heap and default arenas 496 -> 514 MiB
         // and still rising; 288 MiB heap and two arenas 451 -> 466 MiB, then flat (bench/README.md).
-        startService("gateway", "dev.kos.gateway.Main", List.of("-Xmx288m"), Map.of("MALLOC_ARENA_MAX", "2"),
+        // A fixed 64 MiB young generation leaves the old one 224 MiB: the buffers, once promoted,
+        // fill 128 MiB of it for good, and the serial collector runs a young collection only while
+        // the old generation has room for what it may promote. With the default third of the heap
+        // (96 MiB young, 192 old) it had ~50 MiB, less than the young generation, and after the
+        // buffers' own promotion inflated its estimate every collection became a full one: 1 MiB
+        // uploads ran a 40-130 ms full collection every 0.8-2 s, for good.
+        startService("gateway", "dev.kos.gateway.Main", List.of("-Xmx288m", "-Xmn64m"), Map.of("MALLOC_ARENA_MAX", "2"),
                 "--gateway-port=" + config.gatewayPort(), "--gateway-buffer-memory=" + GATEWAY_BUFFER_MEMORY);
         awaitGateway(Duration.ofSeconds(90));
         System.out.printf("kos: started in %.1f s%n", Duration.between(t0, Instant.now()).toMillis() / 1000.0);
