@@ -108,6 +108,7 @@ public final class Main {
         GrpcBuffers.configure();
         Settings settings = Settings.from(args);
         GatewayConfig config = GatewayConfig.from(settings);
+        HeapRoom.check(config.bufferMemory()).ifPresent(LOG::warning);
         String bootstrap = settings.string("kafka.bootstrap", "localhost:9092");
         Duration sessionTtl = settings.duration("gateway.session-ttl", Duration.ofHours(24));
         Duration completionPoll = settings.duration("gateway.completion-poll", Duration.ofMillis(250));
