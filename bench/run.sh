@@ -135,6 +135,8 @@ ms_of() { awk -v v="$1" 'BEGIN { if (v ~ /us$/) { sub(/us$/, "", v); v /= 1000 }
 
 declare -A V   # V[metric] = "run1 run2 ..."
 add() { V[$1]="${V[$1]:-} $2"; }
+# gc_counts PID -> "young full": the collections the JVM has run so far (jstat -gc, by column name)
+gc_counts() { "$JAVA_HOME/bin/jstat" -gc "$1" | awk 'NR == 1 { for (k = 1; k <= NF; k++) c[$k] = k } NR == 2 { print $c["YGC"], $c["FGC"] }'; }
 
 # wrk_run KEY OUTFILE wrk-args... : records KEY_rps, KEY_p50, KEY_p99, KEY_err (non-2xx + socket errors)
 wrk_run() {
@@ -431,9 +433,13 @@ for i in $(seq "$B_REPS"); do
   settle
   # CPU per upload, every process of ours: a POST answers only once the file is completed, so
   # almost all of an upload's work (placement, PostgreSQL) falls inside the wrk run.
+  read -r gy0 gf0 < <(gc_counts "$GW_PID")
   g0=$(cpu_ticks "$GW_PID"); d0=$(cpu_ticks $(node_pids)); p0=$(pg_ticks); s0=$(( $(cpu_ticks $(stack_pids)) + p0 ))
   wrk_run ours_put1m "$W/wrk-ours-put1m-$i.txt" -t2 -c8 -d"$B_WRK_DUR" -s bench/upload.lua "$GW" -- "$SMALL" POST "/files?name=" "r$i"
   g1=$(cpu_ticks "$GW_PID"); d1=$(cpu_ticks $(node_pids)); p1=$(pg_ticks); s1=$(( $(cpu_ticks $(stack_pids)) + p1 ))
+  read -r gy1 gf1 < <(gc_counts "$GW_PID")
+  # A full collection stops every upload for tens of ms: the run says how many the gateway ran.
+  add ours_put1m_ygc $((gy1 - gy0)); add ours_put1m_fgc $((gf1 - gf0))
   per_request ours_put1m_cpu "$s0" "$s1" "$W/wrk-ours-put1m-$i.txt"; per_request ours_put1m_cpu_gw "$g0" "$g1" "$W/wrk-ours-put1m-$i.txt"
   per_request ours_put1m_cpu_nodes "$d0" "$d1" "$W/wrk-ours-put1m-$i.txt"; per_request ours_put1m_cpu_pg "$p0" "$p1" "$W/wrk-ours-put1m-$i.txt"
   upload_breakdown
@@ -591,7 +597,7 @@ TABLE=$(
   [ -n "${V[warm_small_s]:-}" ] && row "warm-up before the 1 MiB phase, s of 64 KiB uploads (JIT compilers' share of the stack's CPU in its last $WARM_WINDOW s: $(cell warm_small_jit) %)" warm_small_s "" "—" ""
   row "1 MiB uploads/s, 8 conns, $B_WRK_DUR" ours_put1m_rps nginx_put1m_rps "≥ 0.5× nginx" "r >= 0.5"
   row "1 MiB uploads/s vs disk: durable 1 MiB files/s, 8 writers" ours_put1m_rps disk_small "—" ""
-  row "1 MiB upload: CPU ms per upload, whole stack with PostgreSQL (gateway $(cell ours_put1m_cpu_gw), nodes $(cell ours_put1m_cpu_nodes), PostgreSQL $(cell ours_put1m_cpu_pg))" ours_put1m_cpu nginx_put1m_cpu "—" ""
+  row "1 MiB upload: CPU ms per upload, whole stack with PostgreSQL (gateway $(cell ours_put1m_cpu_gw), nodes $(cell ours_put1m_cpu_nodes), PostgreSQL $(cell ours_put1m_cpu_pg); the gateway's collections in the run: young $(cell ours_put1m_ygc), full $(cell ours_put1m_fgc))" ours_put1m_cpu nginx_put1m_cpu "—" ""
   row "machine: one handoff between two threads (park, unpark, both sides' context switch), CPU µs (Handoff.java; each round in handoff.log)" handoff_us "" "—" ""
   row "1 MiB upload p50, ms" ours_put1m_p50 nginx_put1m_p50 "—" ""
   row "1 MiB upload p99, ms" ours_put1m_p99 nginx_put1m_p99 "—" ""
