@@ -51,6 +51,9 @@ public final class FileRepository {
     static final String COLUMNS = "file_id, name, content_type, size_bytes, sha256, status, owner, chunk_size, chunk_count, "
             + "failure_reason, created_at, updated_at, sealed_at, completed_at, deleted_at, event_seq";
 
+    /** The outbox insert of the statements that write their events themselves; values bound by {@link #bindOutboxRow}. */
+    private static final String OUTBOX_INSERT = "INSERT INTO outbox (event_id, topic, record_key, event_type, payload)";
+
     /** {@link #COLUMNS} of the alias {@code f}, for joins (chunks have a size_bytes and a created_at too). */
     private static final String FILE_COLUMNS_OF_F = Arrays.stream(COLUMNS.split(", "))
             .map(col -> "f." + col).collect(Collectors.joining(", "));
@@ -124,7 +127,7 @@ public final class FileRepository {
                     .append("SELECT file_id, 0, ?, ?, ? FROM f RETURNING chunk_id)")
                     .append(", l AS (INSERT INTO chunk_locations (chunk_id, node_id, state) SELECT chunk_id, ?, ? FROM c)");
         }
-        sql.append(", o AS (INSERT INTO outbox (event_id, topic, record_key, event_type, payload) ")
+        sql.append(", o AS (").append(OUTBOX_INSERT).append(' ')
                 .append("SELECT e.event_id, e.topic, e.record_key, e.event_type, e.payload FROM f, (VALUES ");
         for (int i = 0; i < outbox.size(); i++) {
             sql.append(i == 0 ? "" : ", ").append('(').append(i).append(", ?::uuid, ?::text, ?::text, ?::text, ?::bytea)");
@@ -150,11 +153,7 @@ public final class FileRepository {
                 ps.setString(++p, LocationState.STORED.dbValue());
             }
             for (OutboxRow row : outbox) {
-                ps.setObject(++p, row.eventId());
-                ps.setString(++p, row.topic());
-                ps.setString(++p, row.recordKey());
-                ps.setString(++p, row.eventType());
-                ps.setBytes(++p, row.payload());
+                p = bindOutboxRow(ps, p, row);
             }
             try (ResultSet rs = ps.executeQuery()) {
                 if (!rs.next()) {
@@ -376,7 +375,7 @@ public final class FileRepository {
                 + COMPLETION_GUARD
                 + " AND NOT EXISTS (SELECT 1 FROM chunks k WHERE k.file_id = files.file_id "
                 + "AND k.crc32c IS DISTINCT FROM int4send((?::int4[])[k.chunk_index + 1])) RETURNING " + COLUMNS + ") "
-                + (sealed.isPresent() ? ", o AS (INSERT INTO outbox (event_id, topic, record_key, event_type, payload) "
+                + (sealed.isPresent() ? ", o AS (" + OUTBOX_INSERT + " "
                         + "SELECT ?::uuid, ?::text, ?::text, ?::text, ?::bytea FROM done) " : "")
                 + "SELECT done.*, pg_notify('" + SETTLED_CHANNEL + "', done.file_id::text) FROM done";
         try (PreparedStatement ps = c.prepareStatement(sql)) {
@@ -394,17 +393,25 @@ public final class FileRepository {
             }
             ps.setArray(++p, c.createArrayOf("int4", reportedCrcs));
             if (sealed.isPresent()) {
-                OutboxRow row = sealed.get().completed();
-                ps.setObject(++p, row.eventId());
-                ps.setString(++p, row.topic());
-                ps.setString(++p, row.recordKey());
-                ps.setString(++p, row.eventType());
-                ps.setBytes(++p, row.payload());
+                bindOutboxRow(ps, p, sealed.get().completed());
             }
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next() ? Optional.of(read(rs)) : Optional.empty();
             }
         }
+    }
+
+    /**
+     * Binds an outbox row's five values after parameter {@code p}, in the order of
+     * {@link #OUTBOX_INSERT}'s columns; returns the last parameter bound.
+     */
+    private static int bindOutboxRow(PreparedStatement ps, int p, OutboxRow row) throws SQLException {
+        ps.setObject(++p, row.eventId());
+        ps.setString(++p, row.topic());
+        ps.setString(++p, row.recordKey());
+        ps.setString(++p, row.eventType());
+        ps.setBytes(++p, row.payload());
+        return p;
     }
 
     /** pending|uploading -> failed, with the reason operators and clients will see. */
