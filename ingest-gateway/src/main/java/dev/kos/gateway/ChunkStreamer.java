@@ -191,6 +191,7 @@ public final class ChunkStreamer {
                 if (crc != null && (int) crc.getValue() != chunk.crc32c()) {
                     throw new ChunkVerificationException("chunk " + chunk.chunkId() + " failed CRC32C verification");
                 }
+                endQuietly(in);
                 return;
             } catch (StorageClientException e) {
                 last = e;
@@ -201,5 +202,18 @@ public final class ChunkStreamer {
         }
         throw new IOException("no readable copy of chunk " + chunk.chunkId() + " (" + tried.size()
                 + " copies tried)", last);
+    }
+
+    /**
+     * Lets the node end the call (see {@link ChunkReadStream#awaitEnd}) instead of cancelling it
+     * on close. Every byte asked for has come and passed its checks by then, so a failure the node
+     * reports after them changes nothing the client gets, and is not a reason to try another copy.
+     */
+    private static void endQuietly(ChunkReadStream in) {
+        try {
+            in.awaitEnd();
+        } catch (StorageClientException e) {
+            LOG.fine(() -> "read ended with " + e.getMessage() + " after its last byte");
+        }
     }
 }

@@ -39,12 +39,14 @@ public final class StorageNodeClient {
     private final String address;
     private final ManagedChannel channel;
     private final StorageClientConfig config;
+    private final StallWatch stalls;
     private final MethodDescriptor<GetChunkRequest, GetChunkResponse> getChunk;
 
-    StorageNodeClient(String address, ManagedChannel channel, StorageClientConfig config) {
+    StorageNodeClient(String address, ManagedChannel channel, StorageClientConfig config, StallWatch stalls) {
         this.address = address;
         this.channel = channel;
         this.config = config;
+        this.stalls = stalls;
         this.getChunk = StorageNodeGrpc.getGetChunkMethod().toBuilder()
                 .setResponseMarshaller(new FrameMarshaller(config.maxInboundMessageSize()))
                 .build();
@@ -90,7 +92,7 @@ public final class StorageNodeClient {
         if (offset < 0 || length < 0) {
             throw new IllegalArgumentException("offset and length must be >= 0");
         }
-        ChunkReadStream stream = new ChunkReadStream(address, chunkId, config.readPrefetch(), config.readIdleTimeout());
+        ChunkReadStream stream = new ChunkReadStream(address, chunkId, config.readPrefetch(), config.readIdleTimeout(), stalls);
         GetChunkRequest request = GetChunkRequest.newBuilder()
                 .setChunkId(chunkId).setOffset(offset).setLength(length).build();
         ClientCalls.asyncServerStreamingCall(channel.newCall(getChunk, CallOptions.DEFAULT), request, stream.observer());

@@ -19,10 +19,12 @@ public final class StorageNodeClients implements AutoCloseable {
     private final StorageClientConfig config;
     private final Map<String, StorageNodeClient> clients = new ConcurrentHashMap<>();
     private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
+    private final StallWatch stalls;
     private volatile boolean closed;
 
     public StorageNodeClients(StorageClientConfig config) {
         this.config = config;
+        this.stalls = new StallWatch(config.readIdleTimeout());
     }
 
     public StorageNodeClients() {
@@ -38,7 +40,7 @@ public final class StorageNodeClients implements AutoCloseable {
         if (closed) {
             throw new IllegalStateException("storage node clients are closed");
         }
-        return clients.computeIfAbsent(address, a -> new StorageNodeClient(a, channels.computeIfAbsent(a, this::open), config));
+        return clients.computeIfAbsent(address, a -> new StorageNodeClient(a, channels.computeIfAbsent(a, this::open), config, stalls));
     }
 
     private ManagedChannel open(String address) {
@@ -76,5 +78,6 @@ public final class StorageNodeClients implements AutoCloseable {
         }
         channels.clear();
         clients.clear();
+        stalls.close();
     }
 }

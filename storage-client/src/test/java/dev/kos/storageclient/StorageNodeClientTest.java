@@ -11,6 +11,7 @@ import dev.kos.schemas.storage.v1.HealthCheckResponse;
 import dev.kos.schemas.storage.v1.NodeStatus;
 import dev.kos.storagenode.StorageNodeConfig;
 import dev.kos.storagenode.StorageNodeServer;
+import dev.kos.testkit.Poll;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.RandomAccessFile;
@@ -208,6 +209,91 @@ class StorageNodeClientTest {
         // The channel is still usable after a cancelled stream.
         try (InputStream again = client.openRead("big", data.length - 10, 10)) {
             assertArrayEquals(java.util.Arrays.copyOfRange(data, data.length - 10, data.length), again.readAllBytes());
+        }
+    }
+
+    @Test
+    void awaitEndSeesTheCallEndAfterTheLastByteAskedFor() throws IOException {
+        byte[] data = random(3 * StorageClientConfig.MIB + 5, 9);
+        client.put("ends", ByteBuffer.wrap(data), crc(data, 0, data.length), DEADLINE);
+        try (ChunkReadStream in = client.openRead("ends", 100, 2 * StorageClientConfig.MIB)) {
+            byte[] got = new byte[2 * StorageClientConfig.MIB];
+            assertEquals(got.length, in.readNBytes(got, 0, got.length));
+            assertArrayEquals(java.util.Arrays.copyOfRange(data, 100, 100 + got.length), got);
+            assertTrue(in.awaitEnd(), "the node ends the call after the range");
+            assertEquals(-1, in.read());
+        }
+        try (ChunkReadStream in = client.openRead("ends", 0, 0)) {
+            assertEquals(data[0], (byte) in.read());
+            assertFalse(in.awaitEnd(), "bytes are left: not the end");
+            assertEquals(data[1], (byte) in.read(), "and awaitEnd consumed none of them");
+        }
+    }
+
+    @Test
+    @org.junit.jupiter.api.Timeout(60) // a reader that nothing wakes would otherwise wait for ever
+    void aNodeThatStopsSendingFailsTheReadAfterTheIdleTimeoutButASlowOneDoesNot() throws Exception {
+        Duration idle = Duration.ofMillis(400);
+        // 1.5 idle timeouts apart: a slow node whose every frame comes later than the idle timeout.
+        StallingNode stalling = new StallingNode(3, Duration.ofMillis(300));
+        io.grpc.Server server = io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder
+                .forAddress(new java.net.InetSocketAddress("127.0.0.1", 0)).addService(stalling).build().start();
+        StorageClientConfig d = StorageClientConfig.defaults();
+        try (StorageNodeClients short_ = new StorageNodeClients(new StorageClientConfig(d.frameSize(), d.readPrefetch(), idle,
+                d.callDeadline(), d.keepAliveTime(), d.maxInboundMessageSize()))) {
+            StorageNodeClient c = short_.client("127.0.0.1:" + server.getPort());
+            try (ChunkReadStream in = c.openRead("slow", 0, 0)) {
+                assertEquals(3 * 1000, in.readAllBytes().length, "frames 300 ms apart are not a stall");
+            }
+            stalling.stallAfter = 1;
+            long start = System.nanoTime();
+            try (ChunkReadStream in = c.openRead("stalls", 0, 0)) {
+                assertEquals(1000, in.readNBytes(1000).length, "the first frame");
+                NodeUnavailableException e = assertThrows(NodeUnavailableException.class, in::read);
+                assertTrue(e.getMessage().contains("no data within"), e.getMessage());
+            }
+            long waitedMs = (System.nanoTime() - start) / 1_000_000;
+            assertTrue(waitedMs >= idle.toMillis(), "failed only after the idle timeout: " + waitedMs + " ms");
+            assertTrue(waitedMs < idle.toMillis() * 10, "and soon after it: " + waitedMs + " ms");
+            Poll.until(Duration.ofSeconds(5), () -> stalling.cancelled, "the stalled call is cancelled");
+        } finally {
+            server.shutdownNow();
+        }
+    }
+
+    /** A node that sends 1000-byte frames {@code gap} apart, {@code frames} of them, or stops after {@code stallAfter}. */
+    private static final class StallingNode extends dev.kos.schemas.storage.v1.StorageNodeGrpc.StorageNodeImplBase {
+        private final int frames;
+        private final Duration gap;
+        volatile int stallAfter = Integer.MAX_VALUE;
+        volatile boolean cancelled;
+        private final java.util.concurrent.ScheduledExecutorService timer = java.util.concurrent.Executors
+                .newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().factory());
+
+        StallingNode(int frames, Duration gap) {
+            this.frames = frames;
+            this.gap = gap;
+        }
+
+        @Override
+        public void getChunk(dev.kos.schemas.storage.v1.GetChunkRequest request,
+                             io.grpc.stub.StreamObserver<dev.kos.schemas.storage.v1.GetChunkResponse> out) {
+            var call = (io.grpc.stub.ServerCallStreamObserver<dev.kos.schemas.storage.v1.GetChunkResponse>) out;
+            call.setOnCancelHandler(() -> cancelled = true);
+            send(call, 0);
+        }
+
+        private void send(io.grpc.stub.ServerCallStreamObserver<dev.kos.schemas.storage.v1.GetChunkResponse> call, int i) {
+            if (i == stallAfter || call.isCancelled()) {
+                return; // sends nothing more, and never ends the call
+            }
+            if (i == frames) {
+                call.onCompleted();
+                return;
+            }
+            call.onNext(dev.kos.schemas.storage.v1.GetChunkResponse.newBuilder().setOffset(i * 1000L)
+                    .setChunkLength(frames * 1000L).setData(com.google.protobuf.ByteString.copyFrom(new byte[1000])).build());
+            timer.schedule(() -> send(call, i + 1), i + 1 == stallAfter ? 0 : gap.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
         }
     }
 

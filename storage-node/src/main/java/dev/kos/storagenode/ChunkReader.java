@@ -139,6 +139,11 @@ public final class ChunkReader implements Closeable {
         return f;
     }
 
+    /** True once every frame has been returned: {@link #next} would return null. */
+    public boolean atEnd() {
+        return pos >= end && returnedAny;
+    }
+
     /** Where the frame of blocks starting at {@code blockStart} ends: its last whole block, or the range's. */
     private long readEnd(long blockStart) {
         return Math.min(lastBlockEnd(), blockStart + (long) frameBlocks * footer.blockSize());

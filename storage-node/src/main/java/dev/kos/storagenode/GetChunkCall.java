@@ -44,10 +44,7 @@ final class GetChunkCall {
             while (out.isReady()) {
                 ChunkReader.Frame f = reader.next();
                 if (f == null) {
-                    done = true;
-                    reader.close();
-                    out.onCompleted();
-                    log("ok");
+                    complete();
                     return;
                 }
                 GetChunkResponse.Builder b = GetChunkResponse.newBuilder()
@@ -61,6 +58,13 @@ final class GetChunkCall {
                 // Copied into gRPC's transport buffer before onNext returns, so the reader may
                 // reuse the frame's buffer for the next one.
                 out.onNext(b.build());
+                if (reader.atEnd()) {
+                    // The trailers need no flow-control window: sent now, they leave with the last
+                    // frame instead of after another onReady (a hand-off to a call thread and a
+                    // wake-up of the transport's, for every read).
+                    complete();
+                    return;
+                }
             }
         } catch (RuntimeException e) {
             done = true;
@@ -69,6 +73,13 @@ final class GetChunkCall {
             out.onError(s.asRuntimeException());
             log(s.getCode() + ": " + s.getDescription());
         }
+    }
+
+    private void complete() {
+        done = true;
+        reader.close();
+        out.onCompleted();
+        log("ok");
     }
 
     private void cancelled() {

@@ -2,6 +2,7 @@ package dev.kos.storagenode;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -184,9 +185,14 @@ class ChunkReaderTest {
     private static byte[] readAll(ChunkStore store, ChunkId id, long offset, long length) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (ChunkReader r = store.openRead(id, offset, length)) {
-            for (ChunkReader.Frame f = r.next(); f != null; f = r.next()) {
+            assertFalse(r.atEnd(), "no frame returned yet");
+            ChunkReader.Frame f = r.next();
+            while (f != null) {
                 assertTrue(f.data().remaining() <= MIB, "a frame is at most 1 MiB");
                 out.writeBytes(TestBytes.of(f.data()));
+                boolean atEnd = r.atEnd();
+                f = r.next();
+                assertEquals(f == null, atEnd, "atEnd tells whether another frame follows");
             }
         }
         return out.toByteArray();
