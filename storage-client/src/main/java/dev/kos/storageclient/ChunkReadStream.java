@@ -134,7 +134,7 @@ public final class ChunkReadStream extends InputStream {
      * Waits for the node to end the call once every byte asked for has been read, so that closing
      * the stream has nothing to cancel. Without it a download's close cancelled each call whose
      * trailers had not come yet (most of them): a reset frame to the node, a failed status and an
-     * exception on both sides for every chunk read (~4 % of the gateway's CPU per 1 MiB GET). The
+     * exception on both sides for every chunk read (~3 % of the gateway's CPU per 1 MiB GET). The
      * trailers follow the last frame at once, so this rarely waits. Returns false, leaving the
      * rest to {@link #close}, when the node sent bytes beyond them; fails like {@link #read}.
      */
