@@ -6,26 +6,39 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.protobuf.ByteString;
 import dev.kos.schemas.storage.v1.ChunkInfo;
+import dev.kos.schemas.storage.v1.GetChunkRequest;
+import dev.kos.schemas.storage.v1.GetChunkResponse;
 import dev.kos.schemas.storage.v1.HealthCheckResponse;
 import dev.kos.schemas.storage.v1.NodeStatus;
+import dev.kos.schemas.storage.v1.StorageNodeGrpc;
 import dev.kos.storagenode.StorageNodeConfig;
 import dev.kos.storagenode.StorageNodeServer;
 import dev.kos.testkit.Poll;
+import io.grpc.Server;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.RandomAccessFile;
+import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import java.util.zip.CRC32C;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 class StorageNodeClientTest {
@@ -231,13 +244,12 @@ class StorageNodeClientTest {
     }
 
     @Test
-    @org.junit.jupiter.api.Timeout(60) // a reader that nothing wakes would otherwise wait for ever
+    @Timeout(60) // a reader that nothing wakes would otherwise wait for ever
     void aNodeThatStopsSendingFailsTheReadAfterTheIdleTimeoutButASlowOneDoesNot() throws Exception {
         Duration idle = Duration.ofMillis(400);
         // 1.5 idle timeouts apart: a slow node whose every frame comes later than the idle timeout.
         StallingNode stalling = new StallingNode(3, Duration.ofMillis(300));
-        io.grpc.Server server = io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder
-                .forAddress(new java.net.InetSocketAddress("127.0.0.1", 0)).addService(stalling).build().start();
+        Server server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)).addService(stalling).build().start();
         StorageClientConfig d = StorageClientConfig.defaults();
         try (StorageNodeClients short_ = new StorageNodeClients(new StorageClientConfig(d.frameSize(), d.readPrefetch(), idle,
                 d.callDeadline(), d.keepAliveTime(), d.maxInboundMessageSize()))) {
@@ -258,17 +270,18 @@ class StorageNodeClientTest {
             Poll.until(Duration.ofSeconds(5), () -> stalling.cancelled, "the stalled call is cancelled");
         } finally {
             server.shutdownNow();
+            stalling.close();
         }
     }
 
     /** A node that sends 1000-byte frames {@code gap} apart, {@code frames} of them, or stops after {@code stallAfter}. */
-    private static final class StallingNode extends dev.kos.schemas.storage.v1.StorageNodeGrpc.StorageNodeImplBase {
+    private static final class StallingNode extends StorageNodeGrpc.StorageNodeImplBase implements AutoCloseable {
         private final int frames;
         private final Duration gap;
         volatile int stallAfter = Integer.MAX_VALUE;
         volatile boolean cancelled;
-        private final java.util.concurrent.ScheduledExecutorService timer = java.util.concurrent.Executors
-                .newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().factory());
+        private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().daemon().factory());
 
         StallingNode(int frames, Duration gap) {
             this.frames = frames;
@@ -276,14 +289,13 @@ class StorageNodeClientTest {
         }
 
         @Override
-        public void getChunk(dev.kos.schemas.storage.v1.GetChunkRequest request,
-                             io.grpc.stub.StreamObserver<dev.kos.schemas.storage.v1.GetChunkResponse> out) {
-            var call = (io.grpc.stub.ServerCallStreamObserver<dev.kos.schemas.storage.v1.GetChunkResponse>) out;
+        public void getChunk(GetChunkRequest request, StreamObserver<GetChunkResponse> out) {
+            var call = (ServerCallStreamObserver<GetChunkResponse>) out;
             call.setOnCancelHandler(() -> cancelled = true);
             send(call, 0);
         }
 
-        private void send(io.grpc.stub.ServerCallStreamObserver<dev.kos.schemas.storage.v1.GetChunkResponse> call, int i) {
+        private void send(ServerCallStreamObserver<GetChunkResponse> call, int i) {
             if (i == stallAfter || call.isCancelled()) {
                 return; // sends nothing more, and never ends the call
             }
@@ -291,9 +303,14 @@ class StorageNodeClientTest {
                 call.onCompleted();
                 return;
             }
-            call.onNext(dev.kos.schemas.storage.v1.GetChunkResponse.newBuilder().setOffset(i * 1000L)
-                    .setChunkLength(frames * 1000L).setData(com.google.protobuf.ByteString.copyFrom(new byte[1000])).build());
-            timer.schedule(() -> send(call, i + 1), i + 1 == stallAfter ? 0 : gap.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+            call.onNext(GetChunkResponse.newBuilder().setOffset(i * 1000L).setChunkLength(frames * 1000L)
+                    .setData(ByteString.copyFrom(new byte[1000])).build());
+            timer.schedule(() -> send(call, i + 1), i + 1 == stallAfter ? 0 : gap.toMillis(), TimeUnit.MILLISECONDS);
+        }
+
+        @Override
+        public void close() {
+            timer.shutdownNow();
         }
     }
 
