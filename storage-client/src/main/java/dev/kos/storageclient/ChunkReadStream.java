@@ -25,7 +25,10 @@ import java.util.zip.Checksum;
  * before the end cancels the call, so an abandoned download stops the node's work at once.
  *
  * <p>{@link #transferFrame} hands the received bytes straight to an {@code OutputStream}, without
- * the copy into the caller's array that {@link #read(byte[], int, int)} makes.
+ * the copy into the caller's array that {@link #read(byte[], int, int)} makes. Each frame's array
+ * goes back to the {@link FramePool} once the reader has moved past it, so the stream is for one
+ * thread, which also closes it, and an {@code OutputStream} must not keep an array it was given
+ * after {@code write} returns (as {@link InputStream#transferTo} also assumes).
  *
  * <p>Failures surface as the unchecked {@link StorageClientException} subtypes (a corrupted
  * copy is {@link ChunkCorruptedException}), never as a silently short stream.
@@ -42,10 +45,13 @@ public final class ChunkReadStream extends InputStream {
     private final String chunkId;
     private final Duration idleTimeout;
     private final StallWatch stalls;
+    private final FramePool pool;
     private final BlockingQueue<Object> arrived = new LinkedBlockingQueue<>();
     private final Observer observer;
     private volatile ClientCallStreamObserver<GetChunkRequest> call;
     private ByteString current = ByteString.EMPTY;
+    /** The pooled array {@link #current} aliases, or null. */
+    private byte[] currentArray;
     private int position;
     private boolean ended;
     private volatile boolean closed;
@@ -54,15 +60,17 @@ public final class ChunkReadStream extends InputStream {
     private long chunkLength = -1;
     private Integer crc32c;
 
-    ChunkReadStream(String address, String chunkId, int prefetch, Duration idleTimeout, StallWatch stalls) {
+    ChunkReadStream(String address, String chunkId, int prefetch, Duration idleTimeout, StallWatch stalls,
+            FramePool pool) {
         this.address = address;
         this.chunkId = chunkId;
         this.idleTimeout = idleTimeout;
         this.stalls = stalls;
+        this.pool = pool;
         this.observer = new Observer(prefetch);
     }
 
-    ClientResponseObserver<GetChunkRequest, GetChunkResponse> observer() {
+    ClientResponseObserver<GetChunkRequest, ReceivedFrame> observer() {
         return observer;
     }
 
@@ -78,7 +86,7 @@ public final class ChunkReadStream extends InputStream {
 
     /** Frames received and not yet consumed (for tests of the memory bound). */
     int bufferedFrames() {
-        return (int) arrived.stream().filter(GetChunkResponse.class::isInstance).count();
+        return (int) arrived.stream().filter(ReceivedFrame.class::isInstance).count();
     }
 
     @Override
@@ -154,6 +162,7 @@ public final class ChunkReadStream extends InputStream {
     }
 
     private void advance() {
+        releaseCurrent();
         Object next = arrived.poll();
         while (next == STALLED) { // a mark left by a wait that a frame ended meanwhile
             next = arrived.poll();
@@ -167,13 +176,12 @@ public final class ChunkReadStream extends InputStream {
         }
         if (next == END) {
             ended = true;
-            current = ByteString.EMPTY;
-            position = 0;
         } else if (next instanceof Failure f) {
             ended = true;
             throw GrpcErrors.map(address, "read of " + chunkId, f.error());
         } else {
-            GetChunkResponse frame = (GetChunkResponse) next;
+            ReceivedFrame received = (ReceivedFrame) next;
+            GetChunkResponse frame = received.message();
             if (chunkLength < 0) {
                 chunkLength = frame.getChunkLength();
                 if (frame.hasChecksum() && frame.getChecksum().getAlgorithm() == ChecksumAlgorithm.CRC32C
@@ -182,9 +190,18 @@ public final class ChunkReadStream extends InputStream {
                 }
             }
             current = frame.getData();
+            currentArray = received.array();
             position = 0;
             call.request(1);
         }
+    }
+
+    /** Drops the frame read so far, giving its array back: no byte of it is needed any more. */
+    private void releaseCurrent() {
+        current = ByteString.EMPTY;
+        position = 0;
+        pool.give(currentArray);
+        currentArray = null;
     }
 
     /** Waits, untimed, for what arrives next; the {@link StallWatch} ends a wait that outlasts the idle timeout. */
@@ -231,9 +248,12 @@ public final class ChunkReadStream extends InputStream {
         if (!ended) {
             cancel("reader closed the stream early");
         }
-        arrived.clear();
-        current = ByteString.EMPTY;
-        position = 0;
+        releaseCurrent();
+        for (Object o; (o = arrived.poll()) != null; ) {
+            if (o instanceof ReceivedFrame f) {
+                pool.give(f.array());
+            }
+        }
     }
 
     /** Forwards a frame's bytes, as they are, to an OutputStream and a checksum. */
@@ -282,7 +302,7 @@ public final class ChunkReadStream extends InputStream {
         }
     }
 
-    private final class Observer implements ClientResponseObserver<GetChunkRequest, GetChunkResponse> {
+    private final class Observer implements ClientResponseObserver<GetChunkRequest, ReceivedFrame> {
         private final int prefetch;
 
         Observer(int prefetch) {
@@ -296,8 +316,10 @@ public final class ChunkReadStream extends InputStream {
         }
 
         @Override
-        public void onNext(GetChunkResponse value) {
-            if (!closed) {
+        public void onNext(ReceivedFrame value) {
+            if (closed) {
+                pool.give(value.array()); // no reader will see it
+            } else {
                 arrived.add(value);
             }
         }

@@ -13,31 +13,34 @@ import java.io.InputStream;
 
 /**
  * Parses GetChunk frames with one copy instead of two: the message is read once out of Netty's
- * buffers into an array of its own, and the data field aliases that array rather than being
- * copied out of a shared parse buffer. Netty's direct buffers cannot be aliased themselves: they
- * are released when parse returns, and the gateway's HTTP output takes arrays anyway. The array
- * belongs to the parsed message alone, so sharing it is safe.
+ * buffers into an array from the {@link FramePool}, and the data field aliases that array rather
+ * than being copied out of a shared parse buffer. Netty's direct buffers cannot be aliased
+ * themselves: they are released when parse returns, and the gateway's HTTP output takes arrays
+ * anyway. The array belongs to the parsed frame alone until its reader gives it back.
  */
-final class FrameMarshaller implements MethodDescriptor.Marshaller<GetChunkResponse> {
+final class FrameMarshaller implements MethodDescriptor.Marshaller<ReceivedFrame> {
     private static final MethodDescriptor.Marshaller<GetChunkResponse> STANDARD =
             ProtoUtils.marshaller(GetChunkResponse.getDefaultInstance());
 
     private final int maxBytes;
+    private final FramePool pool;
 
-    FrameMarshaller(int maxBytes) {
+    FrameMarshaller(int maxBytes, FramePool pool) {
         this.maxBytes = maxBytes;
+        this.pool = pool;
     }
 
     @Override
-    public InputStream stream(GetChunkResponse value) {
-        return STANDARD.stream(value);
+    public InputStream stream(ReceivedFrame value) {
+        return STANDARD.stream(value.message());
     }
 
     @Override
-    public GetChunkResponse parse(InputStream in) {
+    public ReceivedFrame parse(InputStream in) {
         if (!(in instanceof KnownLength)) {
-            return STANDARD.parse(in);
+            return new ReceivedFrame(STANDARD.parse(in), null);
         }
+        byte[] buf = null;
         try {
             int size = in.available();
             if (size > maxBytes) {
@@ -45,19 +48,23 @@ final class FrameMarshaller implements MethodDescriptor.Marshaller<GetChunkRespo
                         .asRuntimeException();
             }
             // readNBytes(int) would gather 16 KiB pieces and copy them again; read into the final array.
-            byte[] buf = new byte[size];
+            buf = pool.take(size);
             if (in.readNBytes(buf, 0, size) != size || in.read() != -1) {
                 throw Status.INTERNAL.withDescription("frame length changed while reading it").asRuntimeException();
             }
-            CodedInputStream cis = UnsafeByteOperations.unsafeWrap(buf).newCodedInput();
+            CodedInputStream cis = UnsafeByteOperations.unsafeWrap(buf, 0, size).newCodedInput();
             cis.enableAliasing(true);
             cis.setSizeLimit(size);
-            return GetChunkResponse.parser().parseFrom(cis);
+            ReceivedFrame frame = new ReceivedFrame(GetChunkResponse.parser().parseFrom(cis), buf);
+            buf = null;
+            return frame;
         } catch (InvalidProtocolBufferException e) {
             throw Status.INTERNAL.withDescription("malformed GetChunk frame: " + e.getMessage()).withCause(e)
                     .asRuntimeException();
         } catch (IOException e) {
             throw Status.INTERNAL.withDescription("cannot read GetChunk frame: " + e).withCause(e).asRuntimeException();
+        } finally {
+            pool.give(buf); // a frame that failed to parse; null once parsed
         }
     }
 }

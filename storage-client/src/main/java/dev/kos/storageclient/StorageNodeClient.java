@@ -40,15 +40,19 @@ public final class StorageNodeClient {
     private final ManagedChannel channel;
     private final StorageClientConfig config;
     private final StallWatch stalls;
-    private final MethodDescriptor<GetChunkRequest, GetChunkResponse> getChunk;
+    private final FramePool frames;
+    private final MethodDescriptor<GetChunkRequest, ReceivedFrame> getChunk;
 
-    StorageNodeClient(String address, ManagedChannel channel, StorageClientConfig config, StallWatch stalls) {
+    StorageNodeClient(String address, ManagedChannel channel, StorageClientConfig config, StallWatch stalls,
+            FramePool frames) {
         this.address = address;
         this.channel = channel;
         this.config = config;
         this.stalls = stalls;
-        this.getChunk = StorageNodeGrpc.getGetChunkMethod().toBuilder()
-                .setResponseMarshaller(new FrameMarshaller(config.maxInboundMessageSize()))
+        this.frames = frames;
+        this.getChunk = StorageNodeGrpc.getGetChunkMethod()
+                .toBuilder(StorageNodeGrpc.getGetChunkMethod().getRequestMarshaller(),
+                        new FrameMarshaller(config.maxInboundMessageSize(), frames))
                 .build();
     }
 
@@ -92,7 +96,8 @@ public final class StorageNodeClient {
         if (offset < 0 || length < 0) {
             throw new IllegalArgumentException("offset and length must be >= 0");
         }
-        ChunkReadStream stream = new ChunkReadStream(address, chunkId, config.readPrefetch(), config.readIdleTimeout(), stalls);
+        ChunkReadStream stream = new ChunkReadStream(address, chunkId, config.readPrefetch(), config.readIdleTimeout(), stalls,
+                frames);
         GetChunkRequest request = GetChunkRequest.newBuilder()
                 .setChunkId(chunkId).setOffset(offset).setLength(length).build();
         ClientCalls.asyncServerStreamingCall(channel.newCall(getChunk, CallOptions.DEFAULT), request, stream.observer());

@@ -20,6 +20,11 @@ public final class StorageNodeClients implements AutoCloseable {
     private final Map<String, StorageNodeClient> clients = new ConcurrentHashMap<>();
     private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
     private final StallWatch stalls;
+    /**
+     * Eight arrays (8 MiB of heap at most): one per frame of eight 1 MiB downloads at once, or a
+     * long read's prefetched frames; a read beyond them allocates, as before the pool.
+     */
+    private final FramePool frames = new FramePool(8);
     private volatile boolean closed;
 
     public StorageNodeClients(StorageClientConfig config) {
@@ -35,12 +40,18 @@ public final class StorageNodeClients implements AutoCloseable {
         return config;
     }
 
+    /** The arrays GetChunk frames are received into (for tests). */
+    FramePool frames() {
+        return frames;
+    }
+
     /** The client of the node at {@code address} (host:port), creating its channel on first use. */
     public StorageNodeClient client(String address) {
         if (closed) {
             throw new IllegalStateException("storage node clients are closed");
         }
-        return clients.computeIfAbsent(address, a -> new StorageNodeClient(a, channels.computeIfAbsent(a, this::open), config, stalls));
+        return clients.computeIfAbsent(address, a -> new StorageNodeClient(a, channels.computeIfAbsent(a, this::open), config, stalls,
+                frames));
     }
 
     private ManagedChannel open(String address) {

@@ -123,6 +123,71 @@ class StorageNodeClientTest {
     }
 
     @Test
+    void frameArraysAreReusedAndEachReadSeesOnlyItsOwnBytes() throws Exception {
+        byte[] a = random(3 * StorageClientConfig.MIB + 11, 21);
+        byte[] b = random(2 * StorageClientConfig.MIB + 7, 22);
+        client.put("reuse-a", ByteBuffer.wrap(a), crc(a, 0, a.length), DEADLINE);
+        client.put("reuse-b", ByteBuffer.wrap(b), crc(b, 0, b.length), DEADLINE);
+        FramePool pool = clients.frames();
+        assertArrayEquals(a, transferAll(client.openRead("reuse-a", 0, 0)));
+        assertTrue(pool.idle() > 0, "a consumed frame's array comes back");
+
+        // Two reads on one thread, frame by frame in turn: each frame's array is given back
+        // while the other read's frames are in use.
+        java.io.ByteArrayOutputStream outA = new java.io.ByteArrayOutputStream();
+        java.io.ByteArrayOutputStream outB = new java.io.ByteArrayOutputStream();
+        try (ChunkReadStream inA = client.openRead("reuse-a", 0, 0); ChunkReadStream inB = client.openRead("reuse-b", 0, 0)) {
+            boolean moreA = true;
+            boolean moreB = true;
+            while (moreA || moreB) {
+                moreA = moreA && inA.transferFrame(outA, Integer.MAX_VALUE, null) > 0;
+                moreB = moreB && inB.transferFrame(outB, Integer.MAX_VALUE, null) > 0;
+            }
+        }
+        assertArrayEquals(a, outA.toByteArray());
+        assertArrayEquals(b, outB.toByteArray());
+
+        // Many reads at once on their own threads, more than the pool holds: fresh and reused
+        // arrays mixed, and never a byte of another read.
+        try (var threads = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<java.util.concurrent.Future<Boolean>> reads = new java.util.ArrayList<>();
+            for (int i = 0; i < 24; i++) {
+                boolean readA = i % 2 == 0;
+                reads.add(threads.submit(() -> java.util.Arrays.equals(readA ? a : b,
+                        transferAll(client.openRead(readA ? "reuse-a" : "reuse-b", 0, 0)))));
+            }
+            for (var r : reads) {
+                assertTrue(r.get(60, TimeUnit.SECONDS), "every read gets its own chunk's bytes");
+            }
+        }
+        assertTrue(pool.idle() <= 8, "the pool keeps at most its capacity");
+    }
+
+    @Test
+    void closingEarlyGivesBackTheFramesItHeld() throws Exception {
+        byte[] data = random(8 * StorageClientConfig.MIB, 23);
+        client.put("held", ByteBuffer.wrap(data), crc(data, 0, data.length), DEADLINE);
+        FramePool pool = clients.frames();
+        int prefetch = clients.config().readPrefetch();
+        ChunkReadStream in = client.openRead("held", 0, 0);
+        assertEquals(data[0], (byte) in.read());
+        Poll.until(Duration.ofSeconds(10), () -> in.bufferedFrames() == prefetch, "the prefetched frames arrive");
+        int idle = pool.idle();
+        in.close();
+        assertEquals(idle + prefetch + 1, pool.idle(), "the frame being read and the queued ones come back");
+    }
+
+    private static byte[] transferAll(ChunkReadStream stream) throws IOException {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        try (stream) {
+            while (stream.transferFrame(out, Integer.MAX_VALUE, null) >= 0) {
+                // until the end
+            }
+        }
+        return out.toByteArray();
+    }
+
+    @Test
     void putDoesNotMoveTheCallersBufferAndIsIdempotent() {
         byte[] data = random(300_000, 2);
         ByteBuffer buf = ByteBuffer.wrap(data);
