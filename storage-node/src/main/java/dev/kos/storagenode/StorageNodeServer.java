@@ -26,19 +26,17 @@ public final class StorageNodeServer implements AutoCloseable {
     private final StorageNodeConfig config;
     private final ChunkStore store;
     private final NodeState state;
-    private final ExecutorService writeThreads;
-    private final ExecutorService callThreads;
+    private final ExecutorService executor;
     private final Server server;
     private final String advertisedAddress;
     private boolean closed;
 
-    private StorageNodeServer(StorageNodeConfig config, ChunkStore store, NodeState state, ExecutorService writeThreads,
-            ExecutorService callThreads, Server server, String advertisedAddress) {
+    private StorageNodeServer(StorageNodeConfig config, ChunkStore store, NodeState state, ExecutorService executor,
+            Server server, String advertisedAddress) {
         this.config = config;
         this.store = store;
         this.state = state;
-        this.writeThreads = writeThreads;
-        this.callThreads = callThreads;
+        this.executor = executor;
         this.server = server;
         this.advertisedAddress = advertisedAddress;
     }
@@ -55,25 +53,17 @@ public final class StorageNodeServer implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot open data dir " + c.dataDir() + ": " + e.getMessage(), e);
         }
-        // Calls that write run on platform threads, reused (gRPC's own default, a cached pool), not
-        // on virtual threads: a put or delete blocks in fsync, rename and directory syncs, and a
-        // virtual thread blocked in one holds its carrier, so the JDK wakes or starts another
-        // carrier for the time of each. Measured with 1 MiB puts (KOS_BENCH_CHUNK_MIB=1
+        // Calls run on platform threads, reused (gRPC's own default, a cached pool), not on virtual
+        // threads: a call's handlers block in file system calls (create, fsync, rename, a cached read),
+        // and a virtual thread blocked in one holds its carrier, so the JDK wakes or starts another
+        // carrier for the time of each call. Measured with 1 MiB puts (KOS_BENCH_CHUNK_MIB=1
         // bench/put-cpu.sh): 2.7 CPU-s per GiB on the node with virtual threads, 2.2 with these.
-        // Every other call (reads above all) runs on virtual threads: a read is short page-cache
-        // reads and sends, and a virtual thread takes a busy carrier where the pool woke an idle
-        // thread for each of the call's steps (1 MiB downloads: bench/README.md, read-path table).
-        ExecutorService callThreads = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("node-call-", 0).factory());
-        ExecutorService writeThreads = Executors.newCachedThreadPool(Thread.ofPlatform().daemon().name("node-write-", 0).factory());
+        ExecutorService executor = Executors.newCachedThreadPool(Thread.ofPlatform().daemon().name("node-call-", 0).factory());
         NodeState state = new NodeState();
         StorageNodeService service = new StorageNodeService(store, state, c.nodeId());
         try {
             Server server = NettyServerBuilder.forAddress(new InetSocketAddress(c.bindAddress(), c.port()))
-                    // The transport's thread runs only each call's method lookup, which moves the call
-                    // to the threads for its kind (CallExecutors): one hand-off per call, as with a
-                    // single executor. It also closes a cancelled call's context (no handler of ours).
-                    .directExecutor()
-                    .callExecutor(new CallExecutors(writeThreads, callThreads))
+                    .executor(executor)
                     .protocolNegotiator(new ComposingPlaintext())
                     .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
                     .addService(withAliasingPuts(service))
@@ -82,10 +72,9 @@ public final class StorageNodeServer implements AutoCloseable {
             // With port 0 the advertised address is known only once bound.
             String advertised = c.advertisedAddress() != null ? c.advertisedAddress() : "localhost:" + server.getPort();
             service.advertiseAs(advertised);
-            return new StorageNodeServer(c, store, state, writeThreads, callThreads, server, advertised);
+            return new StorageNodeServer(c, store, state, executor, server, advertised);
         } catch (IOException | RuntimeException e) {
-            writeThreads.shutdownNow();
-            callThreads.shutdownNow();
+            executor.shutdownNow();
             store.close();
             throw new IllegalStateException("storage node " + c.nodeId() + " cannot listen on " + c.bindAddress()
                     + ":" + c.port() + ": " + e.getMessage(), e);
@@ -160,10 +149,8 @@ public final class StorageNodeServer implements AutoCloseable {
                 server.shutdownNow();
                 server.awaitTermination(5, TimeUnit.SECONDS);
             }
-            writeThreads.shutdown();
-            callThreads.shutdown();
-            writeThreads.awaitTermination(5, TimeUnit.SECONDS);
-            callThreads.awaitTermination(5, TimeUnit.SECONDS);
+            executor.shutdown();
+            executor.awaitTermination(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             server.shutdownNow();
             Thread.currentThread().interrupt();
