@@ -3,6 +3,8 @@ package dev.kos.storageclient;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.InternalNettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.netty.channel.AdaptiveRecvByteBufAllocator;
+import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -15,6 +17,8 @@ import java.util.logging.Logger;
  */
 public final class StorageNodeClients implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(StorageNodeClients.class.getName());
+    /** The most one socket read takes: the size of a GetChunk frame's data. */
+    static final int MAX_READ_BYTES = 1024 * 1024;
 
     private final StorageClientConfig config;
     private final Map<String, StorageNodeClient> clients = new ConcurrentHashMap<>();
@@ -60,6 +64,11 @@ public final class StorageNodeClients implements AutoCloseable {
         // Plaintext whose HTTP/2 decoder composes socket reads (see ComposingPlaintext).
         InternalNettyChannelBuilder.setProtocolNegotiatorFactory(builder, ComposingPlaintext.factory());
         return builder
+                // Netty reads at most 64 KiB per call by default, so a 1 MiB GetChunk frame that has
+                // arrived whole still took 16 reads. Reads grow up to a frame when they keep filling
+                // their buffer and shrink back for small replies; one buffer per channel at a time.
+                .withOption(ChannelOption.RCVBUF_ALLOCATOR,
+                        new AdaptiveRecvByteBufAllocator(64, 2048, MAX_READ_BYTES))
                 .maxInboundMessageSize(config.maxInboundMessageSize())
                 // Pings no more often than the gRPC server default allows (5 min), or the node
                 // answers with GOAWAY "too_many_pings"; deadlines catch dead nodes sooner.
