@@ -17,7 +17,7 @@ record StackConfig(Path home, boolean reset, int gatewayPort, int kafkaPort, int
               --reset / KOS_RESET                  false   wipe the home dir first
               --gateway-port / KOS_GATEWAY_PORT    8080    HTTP API (the placement service's /health on port + 1)
               --kafka-port / KOS_KAFKA_PORT        9092    embedded Kafka broker
-              --node-base-port / KOS_NODE_BASE_PORT 50051  storage node i listens on base + i - 1
+              --node-base-port / KOS_NODE_BASE_PORT 17101  storage node i listens on base + i - 1
               --nodes / KOS_NODES                  6       storage nodes to start
               --min-free-disk / KOS_MIN_FREE_DISK  2GiB    refuse to start with less free disk under the home dir
               --db-url / KOS_DB_URL                (embedded) use this PostgreSQL instead of the embedded one
@@ -33,7 +33,10 @@ record StackConfig(Path home, boolean reset, int gatewayPort, int kafkaPort, int
                 s.bool("reset", false),
                 s.integer("gateway.port", 8080),
                 s.integer("kafka.port", 9092),
-                s.integer("node.base-port", 50051),
+                // Below Linux's ephemeral ports (32768-60999): with gRPC's usual 50051 the six nodes'
+                // ports sat among those outgoing connections take, and a start now and then found
+                // one taken ("node-2 cannot listen on 0.0.0.0:50052: Address already in use").
+                s.integer("node.base-port", 17101),
                 s.integer("nodes", 6),
                 s.bytes("min-free-disk", 2L << 30),
                 s);

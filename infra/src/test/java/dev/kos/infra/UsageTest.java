@@ -42,13 +42,13 @@ class UsageTest {
         StackConfig c = StackConfig.from(Settings.of(new String[0], Map.of()));
         assertEquals(8080, c.gatewayPort());
         assertEquals(9092, c.kafkaPort());
-        assertEquals(50051, c.nodeBasePort());
+        assertEquals(17101, c.nodeBasePort());
         assertEquals(6, c.nodes());
         assertEquals(2L << 30, c.minFreeDisk());
         assertTrue(StackConfig.USAGE.contains("--nodes / KOS_NODES                  6 "));
         assertTrue(StackConfig.USAGE.contains("KOS_GATEWAY_PORT    8080 "));
         assertTrue(StackConfig.USAGE.contains("KOS_KAFKA_PORT        9092 "));
-        assertTrue(StackConfig.USAGE.contains("KOS_NODE_BASE_PORT 50051 "));
+        assertTrue(StackConfig.USAGE.contains("KOS_NODE_BASE_PORT 17101 "));
         assertTrue(StackConfig.USAGE.contains("KOS_MIN_FREE_DISK  2GiB "));
     }
 }
