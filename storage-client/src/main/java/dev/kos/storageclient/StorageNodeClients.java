@@ -66,7 +66,8 @@ public final class StorageNodeClients implements AutoCloseable {
         return builder
                 // Netty reads at most 64 KiB per call by default, so a 1 MiB GetChunk frame that has
                 // arrived whole still took 16 reads. Reads grow up to a frame when they keep filling
-                // their buffer and shrink back for small replies; one buffer per channel at a time.
+                // their buffer and shrink back for small replies. What the gateway holds of a frame
+                // stays bounded by the stream's HTTP/2 window, as before; only the reads are fewer.
                 .withOption(ChannelOption.RCVBUF_ALLOCATOR,
                         new AdaptiveRecvByteBufAllocator(64, 2048, MAX_READ_BYTES))
                 .maxInboundMessageSize(config.maxInboundMessageSize())

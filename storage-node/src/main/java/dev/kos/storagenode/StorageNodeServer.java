@@ -29,8 +29,8 @@ public final class StorageNodeServer implements AutoCloseable {
      * the socket only while the connection is writable, so with the default a 1 MiB GetChunk
      * frame left in ~26 {@code writev} calls of ~40 KiB, each waking the gateway's transport
      * thread for a read. With room for two frames it leaves in one (strace: 25.6 -> 0.8 writev
-     * per 1 MiB GET). What a stream may queue stays bounded by its HTTP/2 window (1 MiB); this
-     * only lets what is already queued reach the socket in one call.
+     * per 1 MiB GET). What a stream may queue stays bounded by its HTTP/2 window (1 MiB unless
+     * gRPC's BDP tuning grows it); this only lets what is already queued reach the socket at once.
      */
     static final int WRITE_HIGH_WATER_BYTES = 2 * 1024 * 1024;
     private static final Logger LOG = Logger.getLogger(StorageNodeServer.class.getName());
