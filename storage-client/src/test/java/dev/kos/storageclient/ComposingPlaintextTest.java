@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.kos.storagenode.StorageNodeConfig;
+import dev.kos.storagenode.StorageNodeServer;
 import io.grpc.ChannelLogger;
 import io.grpc.netty.shaded.io.grpc.netty.GrpcHttp2ConnectionHandler;
 import io.grpc.netty.shaded.io.netty.buffer.ByteBuf;
@@ -20,8 +22,6 @@ import io.grpc.netty.shaded.io.netty.handler.codec.http2.DefaultHttp2FrameWriter
 import io.grpc.netty.shaded.io.netty.handler.codec.http2.Http2Connection;
 import io.grpc.netty.shaded.io.netty.handler.codec.http2.Http2ConnectionEncoder;
 import io.grpc.netty.shaded.io.netty.handler.codec.http2.Http2Settings;
-import dev.kos.storagenode.StorageNodeConfig;
-import dev.kos.storagenode.StorageNodeServer;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;
