@@ -21,6 +21,9 @@
 #   NAME [gateway]  result file prefix
 #   SKIP_BUILD [0]  1: reuse the last build
 #   WARM_BIG [2]    unrecorded 2 GiB round trips before measuring (JIT of the gateway and every node)
+#   WARM_GETS [300] at most this many seconds of unrecorded GETs of the last of them after, in
+#                   windows of four, ended early by the first window in which the stack's JIT
+#                   compiler threads spent under WARM_JIT_PCT % of the stack's CPU (see that loop)
 #   WARM_SMALL [720] at most this many seconds of unrecorded small uploads (64 KiB, 8 connections)
 #                   before the 1 MiB phase, in windows of WARM_WINDOW [30] s, ended early by the
 #                   first window in which the stack's JIT compiler threads spent under WARM_JIT_PCT
@@ -45,10 +48,11 @@ NMT=${NMT:-0}
 NAME=${NAME:-gateway}
 SKIP_BUILD=${SKIP_BUILD:-0}
 WARM_BIG=${WARM_BIG:-2}
+WARM_GETS=${WARM_GETS:-300}
 WARM_SMALL=${WARM_SMALL:-720}
 WARM_WINDOW=${WARM_WINDOW:-30}
 WARM_JIT_PCT=${WARM_JIT_PCT:-3}
-COMMAND="REPS=$B_REPS WARM_BIG=$WARM_BIG WARM_SMALL=$WARM_SMALL WARM_WINDOW=$WARM_WINDOW WARM_JIT_PCT=$WARM_JIT_PCT QUICK=$QUICK WRK_DUR=$B_WRK_DUR SETTLE=$B_SETTLE S3PROXY=$S3PROXY PROFILE=$PROFILE NMT=$NMT bench/run.sh"
+COMMAND="REPS=$B_REPS WARM_BIG=$WARM_BIG WARM_GETS=$WARM_GETS WARM_SMALL=$WARM_SMALL WARM_WINDOW=$WARM_WINDOW WARM_JIT_PCT=$WARM_JIT_PCT QUICK=$QUICK WRK_DUR=$B_WRK_DUR SETTLE=$B_SETTLE S3PROXY=$S3PROXY PROFILE=$PROFILE NMT=$NMT bench/run.sh"
 SHARED=${SHARED_BENCH:-/work/shared/bench}
 W=$ROOT/bench/work/run          # gitignored; same file system as the stack's nodes
 DATA=$W/data
@@ -190,6 +194,17 @@ descendants() { local p; for p in $(pgrep -P "$1"); do echo "$p"; descendants "$
 cpu_ticks() { local p t=0; for p in "$@"; do t=$((t + $(awk '{ print $14 + $15 }' "/proc/$p/stat" 2>/dev/null || echo 0))); done; echo "$t"; }
 sys_ticks() { local p t=0; for p in "$@"; do t=$((t + $(awk '{ print $15 }' "/proc/$p/stat" 2>/dev/null || echo 0))); done; echo "$t"; }
 stack_pids() { echo "$STACK_PID"; descendants "$STACK_PID"; }
+jit_ticks() {   # CPU ticks of the JIT compiler threads of the given processes
+  local p t n=0
+  for p in "$@"; do
+    for t in /proc/"$p"/task/*; do
+      case "$(cat "$t/comm" 2>/dev/null)" in "C1 CompilerThre"* | "C2 CompilerThre"*)
+        # utime and stime are fields 14 and 15 counted from the pid, but these names hold a space
+        n=$((n + $(awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "$t/stat" 2>/dev/null || echo 0))) ;; esac
+    done
+  done
+  echo "$n"
+}
 node_pids() { pgrep -P "$STACK_PID" -f dev.kos.storagenode.Main; }
 nginx_pids() { local m; m=$(cat "$WORK/nginx/nginx.pid"); echo "$m"; pgrep -P "$m"; }
 # The embedded PostgreSQL is started through pg_ctl, so it is no descendant of the launcher.
@@ -308,6 +323,27 @@ for k in $(seq "$WARM_BIG"); do
   r=$(upload POST "$GW/files?name=warm-big-$k" "$BIG"); expect_code "$r" 201 202
   wid=$(jq -r .id "$W/last.json"); await_completed "$wid" 180 >/dev/null; download "$GW/files/$wid" >/dev/null
 done
+# Then GETs of the last of them until the JIT is nearly done with the read path. Each node serves a
+# sixth of a GET's 128 chunk reads, so its per-call code reaches C2 only after dozens of GETs: on a
+# bin/start stack the 2 GiB GET ran at 285-570 MB/s over its first six GETs, 540-770 with the C2
+# threads at 1-8 % of the stack's CPU around the twentieth to fortieth, 700-840 at 1.8-2.2 CPU-s/GiB
+# (nodes 1.5-2.0 -> 0.85-1.1) after fifty. Windows of four GETs, ended by the first in which the
+# compiler threads spent under WARM_JIT_PCT % of the stack's CPU, or after WARM_GETS seconds.
+if [ "$WARM_BIG" -gt 0 ] && [ "$WARM_GETS" -gt 0 ]; then
+  t_end=$(( $(date +%s) + WARM_GETS )); k=0; got_pct=""
+  while [ "$(date +%s)" -lt "$t_end" ]; do
+    k=$((k + 1))
+    # shellcheck disable=SC2046
+    j0=$(jit_ticks $(stack_pids)); s0=$(cpu_ticks $(stack_pids))
+    for _ in 1 2 3 4; do download "$GW/files/$wid" >/dev/null; done
+    # shellcheck disable=SC2046
+    j1=$(jit_ticks $(stack_pids)); s1=$(cpu_ticks $(stack_pids))
+    got_pct=$(awk -v j=$((j1 - j0)) -v s=$((s1 - s0)) 'BEGIN { printf "%.1f", (s > 0 ? 100 * j / s : 100) }')
+    log "warm-up GETs window $k: 4 GETs of 2 GiB, JIT compilers at $got_pct % of the stack's CPU"
+    awk -v p="$got_pct" -v max="$WARM_JIT_PCT" 'BEGIN { exit !(p < max) }' && break
+  done
+  add warm_gets "$((4 * k))"; add warm_gets_jit "$got_pct"
+fi
 wrk -t2 -c8 -d3s -s bench/upload.lua "$GW" -- "$SMALL" POST "/files?name=" warm >/dev/null 2>&1
 wrk -t2 -c8 -d3s -s bench/upload.lua "$NG" -- "$SMALL" PUT "/obj/" warm >/dev/null 2>&1
 remove_tree "$NGINX_DATA/obj"
@@ -399,17 +435,6 @@ r=$(upload PUT "$NG/get-1m.bin" "$SMALL"); expect_code "$r" 201 204
 # 17. So the warm-up runs until the compilers are nearly idle (or WARM_SMALL runs out), and the
 # table says how long it took and what share they had last. The 2 GiB round trips already compiled
 # the byte paths, so 64 KiB bodies warm the rest without filling the disk.
-jit_ticks() {   # CPU ticks of the JIT compiler threads of the given processes
-  local p t n=0
-  for p in "$@"; do
-    for t in /proc/"$p"/task/*; do
-      case "$(cat "$t/comm" 2>/dev/null)" in "C1 CompilerThre"* | "C2 CompilerThre"*)
-        # utime and stime are fields 14 and 15 counted from the pid, but these names hold a space
-        n=$((n + $(awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "$t/stat" 2>/dev/null || echo 0))) ;; esac
-    done
-  done
-  echo "$n"
-}
 if [ "$WARM_SMALL" -gt 0 ]; then
   head -c 65536 "$SMALL" > "$W/warm-64k.bin"
   warmed=0; k=0; jit_pct=""
@@ -594,6 +619,7 @@ TABLE=$(
   row "2 GiB GET: CPU s per GiB, whole stack (gateway $(cell ours_get2g_cpu_gw), nodes $(cell ours_get2g_cpu_nodes); kernel $(cell ours_get2g_sys))" ours_get2g_cpu nginx_get2g_cpu "—" ""
   [ -n "${V[s3_put2g]:-}" ] && row "2 GiB PUT vs S3Proxy, MB/s" ours_put2g s3_put2g "—" ""
   [ -n "${V[s3_get2g]:-}" ] && row "2 GiB GET vs S3Proxy, MB/s" ours_get2g s3_get2g "—" ""
+  [ -n "${V[warm_gets]:-}" ] && row "warm-up before the 2 GiB phase, GETs of 2 GiB (JIT compilers' share of the stack's CPU in the last four: $(cell warm_gets_jit) %)" warm_gets "" "—" ""
   [ -n "${V[warm_small_s]:-}" ] && row "warm-up before the 1 MiB phase, s of 64 KiB uploads (JIT compilers' share of the stack's CPU in its last $WARM_WINDOW s: $(cell warm_small_jit) %)" warm_small_s "" "—" ""
   row "1 MiB uploads/s, 8 conns, $B_WRK_DUR" ours_put1m_rps nginx_put1m_rps "≥ 0.5× nginx" "r >= 0.5"
   row "1 MiB uploads/s vs disk: durable 1 MiB files/s, 8 writers" ours_put1m_rps disk_small "—" ""
