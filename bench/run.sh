@@ -27,8 +27,8 @@
 #   WARM_SMALL [720] at most this many seconds of unrecorded small uploads (64 KiB, 8 connections)
 #                   before the 1 MiB phase, in windows of WARM_WINDOW [30] s, ended early by the
 #                   first window in which the stack's JIT compiler threads spent under WARM_JIT_PCT
-#                   [3] % of the stack's CPU; then 2 min of 1 MiB downloads (ten JVMs compile the
-#                   per-upload path slowly; see the comment at that phase)
+#                   [3] % of the stack's CPU; then 1 MiB downloads the same way, for at most as
+#                   long (ten JVMs compile the per-upload path slowly; see the comment at that phase)
 #
 # Reuses /work/shared/bench/limits.sh (sourced with no sections: settle, dd_mbps, nginx_start,
 # nginx_stop) and /work/shared/bench/s3proxy-peer.sh (called: setup, start, stop).
@@ -206,6 +206,27 @@ jit_ticks() {   # CPU ticks of the JIT compiler threads of the given processes
   echo "$n"
 }
 node_pids() { pgrep -P "$STACK_PID" -f dev.kos.storagenode.Main; }
+# warm_windows NAME MAX_SECONDS CMD...: runs "CMD... <window number>" (one unrecorded window of load,
+# printing what it did) until, in one window, the stack's JIT compiler threads took under
+# WARM_JIT_PCT % of the stack's CPU (PostgreSQL's included), or MAX_SECONDS have passed. Sets
+# WARMED_WINDOWS and WARMED_JIT_PCT (that last window's share). A stack of ten JVMs compiles a path
+# only as often as it runs it, so a fixed warm-up either wastes minutes or measures the JIT.
+warm_windows() {
+  local name=$1 t_end=$(( $(date +%s) + $2 )) j0 s0 j1 s1 did
+  shift 2
+  WARMED_WINDOWS=0; WARMED_JIT_PCT=""
+  while [ "$(date +%s)" -lt "$t_end" ]; do
+    WARMED_WINDOWS=$((WARMED_WINDOWS + 1))
+    # shellcheck disable=SC2046
+    j0=$(jit_ticks $(stack_pids)); s0=$(( $(cpu_ticks $(stack_pids)) + $(pg_ticks) ))
+    did=$("$@" "$WARMED_WINDOWS")
+    # shellcheck disable=SC2046
+    j1=$(jit_ticks $(stack_pids)); s1=$(( $(cpu_ticks $(stack_pids)) + $(pg_ticks) ))
+    WARMED_JIT_PCT=$(awk -v j=$((j1 - j0)) -v s=$((s1 - s0)) 'BEGIN { printf "%.1f", (s > 0 ? 100 * j / s : 100) }')
+    log "$name window $WARMED_WINDOWS: $did, JIT compilers at $WARMED_JIT_PCT % of the stack's CPU"
+    awk -v p="$WARMED_JIT_PCT" -v max="$WARM_JIT_PCT" 'BEGIN { exit !(p < max) }' && break
+  done
+}
 nginx_pids() { local m; m=$(cat "$WORK/nginx/nginx.pid"); echo "$m"; pgrep -P "$m"; }
 # The embedded PostgreSQL is started through pg_ctl, so it is no descendant of the launcher.
 pg_pids() { local m; m=$(pgrep -f "bin/postgres -D $W/stack/postgres") || return 0; echo "$m"; pgrep -P "$m"; }
@@ -327,22 +348,11 @@ done
 # sixth of a GET's 128 chunk reads, so its per-call code reaches C2 only after dozens of GETs: on a
 # bin/start stack the 2 GiB GET ran at 285-570 MB/s over its first six GETs, 540-770 with the C2
 # threads at 1-8 % of the stack's CPU around the twentieth to fortieth, 700-840 at 1.8-2.2 CPU-s/GiB
-# (nodes 1.5-2.0 -> 0.85-1.1) after fifty. Windows of four GETs, ended by the first in which the
-# compiler threads spent under WARM_JIT_PCT % of the stack's CPU, or after WARM_GETS seconds.
+# (nodes 1.5-2.0 -> 0.85-1.1) after fifty. In windows of four GETs, for at most WARM_GETS seconds.
+warm_gets() { for _ in 1 2 3 4; do download "$GW/files/$wid" >/dev/null; done; echo "4 GETs of 2 GiB"; }
 if [ "$WARM_BIG" -gt 0 ] && [ "$WARM_GETS" -gt 0 ]; then
-  t_end=$(( $(date +%s) + WARM_GETS )); k=0; got_pct=""
-  while [ "$(date +%s)" -lt "$t_end" ]; do
-    k=$((k + 1))
-    # shellcheck disable=SC2046
-    j0=$(jit_ticks $(stack_pids)); s0=$(cpu_ticks $(stack_pids))
-    for _ in 1 2 3 4; do download "$GW/files/$wid" >/dev/null; done
-    # shellcheck disable=SC2046
-    j1=$(jit_ticks $(stack_pids)); s1=$(cpu_ticks $(stack_pids))
-    got_pct=$(awk -v j=$((j1 - j0)) -v s=$((s1 - s0)) 'BEGIN { printf "%.1f", (s > 0 ? 100 * j / s : 100) }')
-    log "warm-up GETs window $k: 4 GETs of 2 GiB, JIT compilers at $got_pct % of the stack's CPU"
-    awk -v p="$got_pct" -v max="$WARM_JIT_PCT" 'BEGIN { exit !(p < max) }' && break
-  done
-  add warm_gets "$((4 * k))"; add warm_gets_jit "$got_pct"
+  warm_windows "warm-up GETs" "$WARM_GETS" warm_gets
+  add warm_gets "$((4 * WARMED_WINDOWS))"; add warm_gets_jit "$WARMED_JIT_PCT"
 fi
 wrk -t2 -c8 -d3s -s bench/upload.lua "$GW" -- "$SMALL" POST "/files?name=" warm >/dev/null 2>&1
 wrk -t2 -c8 -d3s -s bench/upload.lua "$NG" -- "$SMALL" PUT "/obj/" warm >/dev/null 2>&1
@@ -435,23 +445,22 @@ r=$(upload PUT "$NG/get-1m.bin" "$SMALL"); expect_code "$r" 201 204
 # 17. So the warm-up runs until the compilers are nearly idle (or WARM_SMALL runs out), and the
 # table says how long it took and what share they had last. The 2 GiB round trips already compiled
 # the byte paths, so 64 KiB bodies warm the rest without filling the disk.
+warm_uploads() {
+  wrk -t2 -c8 -d"${WARM_WINDOW}s" -s bench/upload.lua "$GW" -- "$W/warm-64k.bin" POST "/files?name=" "warm$1" > "$W/wrk-warm-$1.txt" 2>&1 || true
+  echo "$(awk '/Requests\/sec/ { print $2 }' "$W/wrk-warm-$1.txt") uploads/s of 64 KiB"
+}
+# Then downloads of the 1 MiB file, the same way: a fixed 2 min of them left the JIT at 2-7 % of the
+# stack's CPU on a bin/start stack, and the three recorded runs rising (739, 815, 860 GETs/s).
+warm_downloads() {
+  wrk -t2 -c8 -d"${WARM_WINDOW}s" "$GW/files/$SMALL_ID" > "$W/wrk-warm-get-$1.txt" 2>&1 || true
+  echo "$(awk '/Requests\/sec/ { print $2 }' "$W/wrk-warm-get-$1.txt") GETs/s of 1 MiB"
+}
 if [ "$WARM_SMALL" -gt 0 ]; then
   head -c 65536 "$SMALL" > "$W/warm-64k.bin"
-  warmed=0; k=0; jit_pct=""
-  while [ "$warmed" -lt "$WARM_SMALL" ]; do
-    k=$((k + 1))
-    # shellcheck disable=SC2046
-    j0=$(jit_ticks $(stack_pids)); s0=$(( $(cpu_ticks $(stack_pids)) + $(pg_ticks) ))
-    wrk -t2 -c8 -d"${WARM_WINDOW}s" -s bench/upload.lua "$GW" -- "$W/warm-64k.bin" POST "/files?name=" "warm$k" > "$W/wrk-warm-$k.txt" 2>&1 || true
-    # shellcheck disable=SC2046
-    j1=$(jit_ticks $(stack_pids)); s1=$(( $(cpu_ticks $(stack_pids)) + $(pg_ticks) ))
-    warmed=$((warmed + WARM_WINDOW))
-    jit_pct=$(awk -v j=$((j1 - j0)) -v s=$((s1 - s0)) 'BEGIN { printf "%.1f", (s > 0 ? 100 * j / s : 100) }')
-    log "warm-up window $k: $(awk '/Requests\/sec/ { print $2 }' "$W/wrk-warm-$k.txt") uploads/s of 64 KiB, JIT compilers at $jit_pct % of the stack's CPU"
-    awk -v p="$jit_pct" -v max="$WARM_JIT_PCT" 'BEGIN { exit !(p < max) }' && break
-  done
-  add warm_small_s "$warmed"; add warm_small_jit "$jit_pct"
-  wrk -t2 -c8 -d120s "$GW/files/$SMALL_ID" >/dev/null 2>&1 || true
+  warm_windows "warm-up" "$WARM_SMALL" warm_uploads
+  add warm_small_s "$((WARMED_WINDOWS * WARM_WINDOW))"; add warm_small_jit "$WARMED_JIT_PCT"
+  warm_windows "warm-up downloads" "$WARM_SMALL" warm_downloads
+  add warm_get1m_s "$((WARMED_WINDOWS * WARM_WINDOW))"; add warm_get1m_jit "$WARMED_JIT_PCT"
 fi
 prof_begin
 for i in $(seq "$B_REPS"); do
@@ -621,6 +630,7 @@ TABLE=$(
   [ -n "${V[s3_get2g]:-}" ] && row "2 GiB GET vs S3Proxy, MB/s" ours_get2g s3_get2g "—" ""
   [ -n "${V[warm_gets]:-}" ] && row "warm-up before the 2 GiB phase, GETs of 2 GiB (JIT compilers' share of the stack's CPU in the last four: $(cell warm_gets_jit) %)" warm_gets "" "—" ""
   [ -n "${V[warm_small_s]:-}" ] && row "warm-up before the 1 MiB phase, s of 64 KiB uploads (JIT compilers' share of the stack's CPU in its last $WARM_WINDOW s: $(cell warm_small_jit) %)" warm_small_s "" "—" ""
+  [ -n "${V[warm_get1m_s]:-}" ] && row "then s of 1 MiB downloads (JIT compilers' share in the last $WARM_WINDOW s: $(cell warm_get1m_jit) %)" warm_get1m_s "" "—" ""
   row "1 MiB uploads/s, 8 conns, $B_WRK_DUR" ours_put1m_rps nginx_put1m_rps "≥ 0.5× nginx" "r >= 0.5"
   row "1 MiB uploads/s vs disk: durable 1 MiB files/s, 8 writers" ours_put1m_rps disk_small "—" ""
   row "1 MiB upload: CPU ms per upload, whole stack with PostgreSQL (gateway $(cell ours_put1m_cpu_gw), nodes $(cell ours_put1m_cpu_nodes), PostgreSQL $(cell ours_put1m_cpu_pg); the gateway's collections in the run: young $(cell ours_put1m_ygc), full $(cell ours_put1m_fgc))" ours_put1m_cpu nginx_put1m_cpu "—" ""
