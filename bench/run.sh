@@ -27,8 +27,8 @@
 #   WARM_SMALL [720] at most this many seconds of unrecorded small uploads (64 KiB, 8 connections)
 #                   before the 1 MiB phase, in windows of WARM_WINDOW [30] s, ended early by the
 #                   first window in which the stack's JIT compiler threads spent under WARM_JIT_PCT
-#                   [3] % of the stack's CPU; then 1 MiB downloads the same way, for at most as
-#                   long (ten JVMs compile the per-upload path slowly; see the comment at that phase)
+#                   [3] % of the stack's CPU; then 90 s of 1 MiB downloads and more the same way,
+#                   for at most as long (ten JVMs compile the per-upload path slowly; see that phase)
 #
 # Reuses /work/shared/bench/limits.sh (sourced with no sections: settle, dd_mbps, nginx_start,
 # nginx_stop) and /work/shared/bench/s3proxy-peer.sh (called: setup, start, stop).
@@ -459,8 +459,11 @@ if [ "$WARM_SMALL" -gt 0 ]; then
   head -c 65536 "$SMALL" > "$W/warm-64k.bin"
   warm_windows "warm-up" "$WARM_SMALL" warm_uploads
   add warm_small_s "$((WARMED_WINDOWS * WARM_WINDOW))"; add warm_small_jit "$WARMED_JIT_PCT"
+  # At least the 2 min of downloads earlier runs had: the compilers can fall under the share while
+  # the rates still climb (60 s of them, then 652-761 GETs/s over the three runs that followed).
+  wrk -t2 -c8 -d90s "$GW/files/$SMALL_ID" >/dev/null 2>&1 || true
   warm_windows "warm-up downloads" "$WARM_SMALL" warm_downloads
-  add warm_get1m_s "$((WARMED_WINDOWS * WARM_WINDOW))"; add warm_get1m_jit "$WARMED_JIT_PCT"
+  add warm_get1m_s "$((90 + WARMED_WINDOWS * WARM_WINDOW))"; add warm_get1m_jit "$WARMED_JIT_PCT"
 fi
 prof_begin
 for i in $(seq "$B_REPS"); do
