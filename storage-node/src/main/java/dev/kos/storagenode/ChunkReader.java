@@ -21,13 +21,13 @@ import java.util.zip.CRC32C;
  * O_DIRECT. The footer and the block table, small and unaligned, are read through the page cache
  * before the first frame.
  *
- * <p>Memory: two buffers of a frame (at most 1 MiB each) from small pools ({@link
- * StagingBuffers}): a direct one the blocks are read into and checked in, and a heap one the
- * frame's bytes are then copied to and handed out in, as protobuf copies a direct buffer into a
- * fresh array when it wraps one. Every frame of the read reuses them, so a frame's bytes are
- * valid until the next call to {@link #next} or {@link #close}. gRPC copies a message into its
- * transport buffers inside {@code onNext}, so a caller that sends each frame before it asks for
- * the next never sees one overwritten.
+ * <p>Memory: at most two direct buffers of a frame (at most 1 MiB each) from a small pool ({@link
+ * StagingBuffers#ALIGNED}): the blocks are read into one and checked in it, and the frame is a
+ * read-only view of them, handed out with no copy; a long read's next frame is read ahead into
+ * the other. Every frame of the read reuses them, so a frame's bytes are valid until the next
+ * call to {@link #next} or {@link #close}. gRPC copies a message into its transport buffers
+ * inside {@code onNext}, so a caller that sends each frame before it asks for the next never
+ * sees one overwritten.
  */
 public final class ChunkReader implements Closeable {
     /** {@code data} (position to limit) are the chunk's bytes starting at {@code offset}. */
@@ -46,11 +46,11 @@ public final class ChunkReader implements Closeable {
     private final int[] crcs;
     private long pos;
     private boolean returnedAny;
-    /** What the blocks are read into: direct, aligned for O_DIRECT. */
+    /** The blocks of the frame last returned, which it is a view of: direct, aligned for O_DIRECT. */
     private ByteBuffer disk;
-    /** The bytes of the frame last returned, copied out of {@link #disk} once checked. */
-    private ByteBuffer frame;
-    /** The read ahead into {@link #disk}, or null when none is in flight. */
+    /** What the next frame's blocks are read ahead into while the caller sends the last one; swapped with {@link #disk}. */
+    private ByteBuffer ahead;
+    /** The read ahead into {@link #ahead}, or null when none is in flight. */
     private CompletableFuture<Void> aheadRead;
 
     /**
@@ -117,23 +117,26 @@ public final class ChunkReader implements Closeable {
         long readEnd = readEnd(blockStart);
         if (aheadRead != null) { // this frame's blocks were read while the caller sent the last one
             awaitAhead(blockStart);
+            ByteBuffer last = disk;
+            disk = ahead;
+            ahead = last;
         } else {
             int size = (int) (readEnd - blockStart);
             if (disk == null) { // no later frame is larger than the first
-                disk = pooled(StagingBuffers.ALIGNED, readSize(size));
+                disk = pooled(readSize(size));
             }
             read(blockStart, size);
         }
         verify(disk, blockStart);
         long frameEnd = Math.min(end, readEnd);
-        if (frame == null) {
-            frame = pooled(StagingBuffers.HEAP, disk.capacity());
-        }
-        frame.clear().put(disk.limit((int) (frameEnd - blockStart)).position((int) (pos - blockStart))).flip();
-        Frame f = new Frame(pos, frame);
+        int from = (int) (pos - blockStart);
+        Frame f = new Frame(pos, disk.slice(from, (int) (frameEnd - blockStart) - from).asReadOnlyBuffer());
         pos = frameEnd;
         returnedAny = true;
         if (direct && readEnd < lastBlockEnd()) {
+            if (ahead == null) {
+                ahead = pooled(disk.capacity());
+            }
             readAhead(readEnd);
         }
         return f;
@@ -159,13 +162,14 @@ public final class ChunkReader implements Closeable {
         return direct ? roundUp(size, StagingBuffers.ALIGNED.alignment()) : size;
     }
 
-    private static ByteBuffer pooled(StagingBuffers pool, int bytes) {
+    private static ByteBuffer pooled(int bytes) {
+        StagingBuffers pool = StagingBuffers.ALIGNED;
         return bytes <= StagingBuffers.BUFFER_BYTES ? pool.acquire() : pool.allocate(bytes);
     }
 
-    private static void release(StagingBuffers pool, ByteBuffer b) {
+    private static void release(ByteBuffer b) {
         if (b != null && b.capacity() == StagingBuffers.BUFFER_BYTES) {
-            pool.release(b);
+            StagingBuffers.ALIGNED.release(b);
         }
     }
 
@@ -177,7 +181,8 @@ public final class ChunkReader implements Closeable {
      */
     private void readAhead(long blockStart) {
         int size = (int) (readEnd(blockStart) - blockStart);
-        aheadRead = BackgroundIo.start(() -> readAtLeast(disk, blockStart, size));
+        ByteBuffer into = ahead;
+        aheadRead = BackgroundIo.start(() -> readAtLeast(into, blockStart, size));
     }
 
     /** Waits for the read ahead, which {@link #next} started at the end of the previous frame: {@code blockStart}. */
@@ -208,16 +213,23 @@ public final class ChunkReader implements Closeable {
 
     @Override
     public void close() {
-        if (aheadRead != null) {
-            // The read ahead writes into a buffer and reads the channel: both must outlive it.
-            aheadRead.exceptionally(e -> null).join();
-            aheadRead = null;
-        }
-        release(StagingBuffers.ALIGNED, disk);
-        release(StagingBuffers.HEAP, frame);
+        settle();
+        aheadRead = null;
+        release(disk);
+        release(ahead);
         disk = null;
-        frame = null;
+        ahead = null;
         closeQuietly(ch);
+    }
+
+    /**
+     * Waits for a read ahead in flight to end, well or not, leaving its outcome to {@link #next}.
+     * Why: it writes into a buffer and reads the channel, so both must outlive it.
+     */
+    void settle() {
+        if (aheadRead != null) {
+            aheadRead.exceptionally(e -> null).join();
+        }
     }
 
     /** Reads into {@code b} from {@code position} until it holds at least {@code min} bytes, then leaves those as its content. */

@@ -1,9 +1,9 @@
 package dev.kos.storagenode;
 
-import com.google.protobuf.UnsafeByteOperations;
 import dev.kos.schemas.storage.v1.GetChunkResponse;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
+import java.util.function.Function;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -11,20 +11,26 @@ import java.util.logging.Logger;
  * One GetChunk stream, driven by the client's demand: a frame is read (and verified) from disk
  * only while the transport is ready to send it, so a slow client makes the node wait, not
  * buffer the chunk. gRPC runs the ready and cancel handlers one at a time for a call.
+ *
+ * @param <T> what the call sends: the frames themselves ({@link GetChunkFrame}, as the server binds
+ *     it), or messages made of them (the plain generated binding)
  */
-final class GetChunkCall {
+final class GetChunkCall<T> {
     private static final Logger LOG = Logger.getLogger(GetChunkCall.class.getName());
 
     private final ChunkReader reader;
-    private final ServerCallStreamObserver<GetChunkResponse> out;
+    private final ServerCallStreamObserver<T> out;
+    private final Function<GetChunkFrame, T> message;
     private final long startNanos;
     private boolean first = true;
     private boolean done;
     private long sent;
 
-    GetChunkCall(ChunkReader reader, ServerCallStreamObserver<GetChunkResponse> out, long startNanos) {
+    GetChunkCall(ChunkReader reader, ServerCallStreamObserver<T> out, Function<GetChunkFrame, T> message,
+            long startNanos) {
         this.reader = reader;
         this.out = out;
+        this.message = message;
         this.startNanos = startNanos;
     }
 
@@ -47,17 +53,16 @@ final class GetChunkCall {
                     complete();
                     return;
                 }
-                GetChunkResponse.Builder b = GetChunkResponse.newBuilder()
-                        .setOffset(f.offset())
-                        .setData(UnsafeByteOperations.unsafeWrap(f.data()));
+                GetChunkResponse head = null;
                 if (first) {
-                    b.setChunkLength(reader.chunkLength()).setChecksum(ProtoMapping.toProto(reader.checksum()));
+                    head = GetChunkResponse.newBuilder().setChunkLength(reader.chunkLength())
+                            .setChecksum(ProtoMapping.toProto(reader.checksum())).build();
                     first = false;
                 }
                 sent += f.data().remaining();
                 // Copied into gRPC's transport buffer before onNext returns, so the reader may
                 // reuse the frame's buffer for the next one.
-                out.onNext(b.build());
+                out.onNext(message.apply(new GetChunkFrame(f.offset(), f.data(), head)));
                 if (reader.atEnd()) {
                     // The trailers need no flow-control window: sent now, they leave with the last
                     // frame instead of after another onReady (a hand-off to a call thread and a

@@ -1,5 +1,7 @@
 package dev.kos.storagenode;
 
+import dev.kos.schemas.storage.v1.GetChunkRequest;
+import dev.kos.schemas.storage.v1.GetChunkResponse;
 import dev.kos.schemas.storage.v1.PutChunkRequest;
 import dev.kos.schemas.storage.v1.PutChunkResponse;
 import dev.kos.schemas.storage.v1.StorageNodeGrpc;
@@ -80,7 +82,7 @@ public final class StorageNodeServer implements AutoCloseable {
                             new WriteBufferWaterMark(WRITE_HIGH_WATER_BYTES / 2, WRITE_HIGH_WATER_BYTES))
                     .protocolNegotiator(new ComposingPlaintext())
                     .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
-                    .addService(withAliasingPuts(service))
+                    .addService(bind(service))
                     .build()
                     .start();
             // With port 0 the advertised address is known only once bound.
@@ -95,17 +97,27 @@ public final class StorageNodeServer implements AutoCloseable {
         }
     }
 
-    /** The service with PutChunk frames kept in gRPC's receive buffers (see {@link PutPartMarshaller}). */
-    private static ServerServiceDefinition withAliasingPuts(StorageNodeService service) {
+    /**
+     * The service with PutChunk frames kept in gRPC's receive buffers (see {@link PutPartMarshaller})
+     * and GetChunk frames sent from the reader's buffers (see {@link GetChunkFrameMarshaller}).
+     */
+    private static ServerServiceDefinition bind(StorageNodeService service) {
         MethodDescriptor<PutChunkRequest, PutChunkResponse> standardPut = StorageNodeGrpc.getPutChunkMethod();
         MethodDescriptor<PutPart, PutChunkResponse> put = standardPut
                 .toBuilder(new PutPartMarshaller(MAX_INBOUND_MESSAGE_BYTES), standardPut.getResponseMarshaller())
                 .build();
+        MethodDescriptor<GetChunkRequest, GetChunkResponse> standardGet = StorageNodeGrpc.getGetChunkMethod();
+        MethodDescriptor<GetChunkRequest, GetChunkFrame> get = standardGet
+                .toBuilder(standardGet.getRequestMarshaller(), new GetChunkFrameMarshaller())
+                .build();
         ServerServiceDefinition standard = service.bindService();
         ServerServiceDefinition.Builder b = ServerServiceDefinition.builder(StorageNodeGrpc.SERVICE_NAME);
         for (ServerMethodDefinition<?, ?> m : standard.getMethods()) {
-            if (m.getMethodDescriptor().getFullMethodName().equals(put.getFullMethodName())) {
+            String name = m.getMethodDescriptor().getFullMethodName();
+            if (name.equals(put.getFullMethodName())) {
                 b.addMethod(put, ServerCalls.asyncClientStreamingCall(service::putParts));
+            } else if (name.equals(get.getFullMethodName())) {
+                b.addMethod(get, ServerCalls.asyncServerStreamingCall(service::getChunkFrames));
             } else {
                 b.addMethod(m);
             }

@@ -15,6 +15,7 @@ import dev.kos.schemas.storage.v1.StorageNodeGrpc;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import java.util.function.Function;
 import java.util.logging.Logger;
 
 /** The StorageNode gRPC service: protocol in, {@link ChunkStore} calls out. */
@@ -70,6 +71,16 @@ final class StorageNodeService extends StorageNodeGrpc.StorageNodeImplBase {
 
     @Override
     public void getChunk(GetChunkRequest req, StreamObserver<GetChunkResponse> responseObserver) {
+        // The server binds getChunkFrames (frames sent from the reader's buffers); this serves a plain binding.
+        getChunk(req, (ServerCallStreamObserver<GetChunkResponse>) responseObserver, GetChunkFrame::toResponse);
+    }
+
+    void getChunkFrames(GetChunkRequest req, StreamObserver<GetChunkFrame> responseObserver) {
+        getChunk(req, (ServerCallStreamObserver<GetChunkFrame>) responseObserver, f -> f);
+    }
+
+    private <T> void getChunk(GetChunkRequest req, ServerCallStreamObserver<T> responseObserver,
+            Function<GetChunkFrame, T> message) {
         long start = System.nanoTime();
         ChunkReader reader;
         try {
@@ -82,7 +93,7 @@ final class StorageNodeService extends StorageNodeGrpc.StorageNodeImplBase {
                     + s.getDescription() + " duration_ms=" + (System.nanoTime() - start) / 1_000_000);
             return;
         }
-        new GetChunkCall(reader, (ServerCallStreamObserver<GetChunkResponse>) responseObserver, start).start();
+        new GetChunkCall<>(reader, responseObserver, message, start).start();
     }
 
     @Override

@@ -3,6 +3,7 @@ package dev.kos.storagenode;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -163,6 +164,30 @@ class ChunkReaderTest {
                 assertTrue(e.getMessage().contains("block 17"), e.getMessage());
             }
             assertEquals(List.of("direct read"), opens);
+        }
+    }
+
+    /** The frame handed out is a view of the reader's buffer: the read ahead of the next must not write into it. */
+    @Test
+    void aFrameHeldWhileTheNextIsReadAheadKeepsItsBytes() throws IOException {
+        ChunkFileSystem fs = new ChunkFileSystem.Local(true, this::recordingOpen);
+        try (ChunkStore store = ChunkStore.open(dir, 0, 1L << 30, fs)) {
+            byte[] data = TestBytes.random(11, 3 * MIB + 9);
+            ChunkId id = new ChunkId("held");
+            put(store, id, data);
+            opens.clear();
+            try (ChunkReader r = store.openRead(id, 0, 0)) {
+                for (int frame = 0; frame < 4; frame++) {
+                    ChunkReader.Frame f = r.next();
+                    r.settle(); // the next frame's blocks are in by now
+                    int from = frame * MIB;
+                    assertArrayEquals(Arrays.copyOfRange(data, from, Math.min(data.length, from + MIB)),
+                            TestBytes.of(f.data()), "frame " + frame + " after the read ahead of the next");
+                    assertTrue(f.data().isReadOnly(), "a frame cannot be written through");
+                }
+                assertNull(r.next());
+            }
+            assertEquals(List.of("direct read"), opens, "read ahead only happens on O_DIRECT reads");
         }
     }
 
