@@ -163,8 +163,8 @@ public final class ChunkReader implements Closeable {
     }
 
     private static ByteBuffer pooled(int bytes) {
-        StagingBuffers pool = StagingBuffers.ALIGNED;
-        return bytes <= StagingBuffers.BUFFER_BYTES ? pool.acquire() : pool.allocate(bytes);
+        return bytes <= StagingBuffers.BUFFER_BYTES ? StagingBuffers.ALIGNED.acquire()
+                : StagingBuffers.ALIGNED.allocate(bytes);
     }
 
     private static void release(ByteBuffer b) {

@@ -1,5 +1,6 @@
 package dev.kos.storagenode;
 
+import com.google.protobuf.ByteString;
 import dev.kos.schemas.storage.v1.GetChunkResponse;
 import java.nio.ByteBuffer;
 
@@ -16,6 +17,6 @@ record GetChunkFrame(long offset, ByteBuffer data, GetChunkResponse head) {
     /** The same frame as a message, its bytes copied: for a caller of the plain generated binding. */
     GetChunkResponse toResponse() {
         GetChunkResponse.Builder b = head == null ? GetChunkResponse.newBuilder() : head.toBuilder();
-        return b.setOffset(offset).setData(com.google.protobuf.ByteString.copyFrom(data.duplicate())).build();
+        return b.setOffset(offset).setData(ByteString.copyFrom(data.duplicate())).build();
     }
 }
