@@ -18,25 +18,15 @@ WORK="bench/work/put-cpu"
 mkdir -p "$WORK"
 rm -rf "$WORK/node"
 
-if [ "${SKIP_BUILD:-0}" != 1 ]; then # SKIP_BUILD=1: reuse the last build (a colleague's module may be mid-change)
-  ./mvnw -B -q -ntp -o -pl bench -am install -DskipTests
-  ./mvnw -B -q -ntp -o -pl bench dependency:build-classpath -Dmdep.outputFile="$PWD/$WORK/classpath.txt" >/dev/null
-fi
-CP="bench/target/classes:$(cat "$WORK/classpath.txt")"
+. bench/standalone-node.sh
+bench_classpath "$WORK"
 
 JFR_OPT=()
 [ "${JFR:-0}" = 1 ] && JFR_OPT=("-XX:StartFlightRecording=settings=profile,filename=$WORK/node.jfr")
 # shellcheck disable=SC2086
-java --enable-native-access=ALL-UNNAMED -Xmx256m -XX:+UseSerialGC ${NODE_JVM_OPTS:-} "${JFR_OPT[@]}" -cp "${NODE_CLASSES:+$NODE_CLASSES:}$CP" \
-  dev.kos.storagenode.Main --node-id=bench --node-port="$PORT" --node-bind-address=127.0.0.1 \
-  --node-data-dir="$WORK/node" --node-reserve-bytes=0 ${NODE_ARGS:-} >"$WORK/node.log" 2>&1 &
-NODE=$!
-trap 'kill -TERM $NODE 2>/dev/null || true; wait $NODE 2>/dev/null || true' EXIT
-for _ in $(seq 300); do
-  grep -q "serving on port" "$WORK/node.log" && break
-  kill -0 $NODE || { cat "$WORK/node.log"; exit 1; }
-  sleep 0.1 # polling the log inside a bounded loop
-done
+start_bench_node bench "$PORT" "$WORK/node" "$WORK/node.log" "${NODE_CLASSES:-}" ${NODE_JVM_OPTS:-} "${JFR_OPT[@]}" \
+  -- ${NODE_ARGS:-}
+NODE=$NODE_PID
 
 for i in $(seq "$RUNS"); do
   # shellcheck disable=SC2086
