@@ -5,6 +5,7 @@ import dev.kos.config.Logging;
 import dev.kos.config.Settings;
 import dev.kos.events.Events;
 import dev.kos.events.OutboxRelay;
+import dev.kos.helidonpatch.HelidonPatch;
 import dev.kos.membership.MembershipConfig;
 import dev.kos.membership.NodeRegistry;
 import dev.kos.membership.NodeRepository;
@@ -109,6 +110,7 @@ public final class Main {
         Settings settings = Settings.from(args);
         GatewayConfig config = GatewayConfig.from(settings);
         HeapRoom.check(config.bufferMemory()).ifPresent(LOG::warning);
+        HelidonPatch.check().ifPresent(LOG::warning);
         String bootstrap = settings.string("kafka.bootstrap", "localhost:9092");
         Duration sessionTtl = settings.duration("gateway.session-ttl", Duration.ofHours(24));
         Duration completionPoll = settings.duration("gateway.completion-poll", Duration.ofMillis(250));
