@@ -26,12 +26,15 @@ public final class ChunkPlacer {
     private final StorageNodeClients clients;
     private final int candidates;
     private final Duration putDeadline;
+    private final GatewayMetrics metrics;
 
-    public ChunkPlacer(Supplier<HashRing> ring, StorageNodeClients clients, int candidates, Duration putDeadline) {
+    public ChunkPlacer(Supplier<HashRing> ring, StorageNodeClients clients, int candidates, Duration putDeadline,
+                       GatewayMetrics metrics) {
         this.ring = ring;
         this.clients = clients;
         this.candidates = candidates;
         this.putDeadline = putDeadline;
+        this.metrics = metrics;
     }
 
     public StoredChunk place(int index, String chunkId, ByteBuffer data, int crc32c) {
@@ -46,14 +49,18 @@ public final class ChunkPlacer {
                 throw new java.util.concurrent.CancellationException("upload aborted");
             }
             try {
+                long start = System.nanoTime();
                 PutResult r = clients.client(node.address()).put(chunkId, data, crc32c, putDeadline);
+                metrics.chunkStored(System.nanoTime() - start, data.remaining());
                 return new StoredChunk(index, chunkId, data.remaining(), crc32c, node.nodeId(), node.address(),
                         r.alreadyPresent());
             } catch (NodeFullException e) {
+                metrics.chunkRefused(true);
                 full++;
                 last = e;
                 LOG.warning(() -> "chunk " + chunkId + ": node " + node.nodeId() + " is full; trying the next node");
             } catch (NodeUnavailableException e) {
+                metrics.chunkRefused(false);
                 last = e;
                 LOG.warning(() -> "chunk " + chunkId + ": node " + node.nodeId() + " unavailable (" + e.getMessage()
                         + "); trying the next node");

@@ -28,10 +28,12 @@ public final class ChunkStreamer {
 
     private final StorageNodeClients clients;
     private final ReadPermits permits;
+    private final GatewayMetrics metrics;
 
-    public ChunkStreamer(StorageNodeClients clients, ReadPermits permits) {
+    public ChunkStreamer(StorageNodeClients clients, ReadPermits permits, GatewayMetrics metrics) {
         this.clients = clients;
         this.permits = permits;
+        this.metrics = metrics;
     }
 
     /** Thrown when a chunk's bytes do not match its recorded checksum: the response must be cut. */
@@ -183,17 +185,21 @@ public final class ChunkStreamer {
                 while (written < length && (n = in.transferFrame(out, (int) Math.min(Integer.MAX_VALUE, length - written),
                         crc)) > 0) {
                     written += n;
+                    metrics.served(n);
                 }
                 if (written < length) {
+                    metrics.checksumFailure();
                     throw new ChunkVerificationException("chunk " + chunk.chunkId() + " on " + location.nodeId()
                             + " ended after " + written + " of " + length + " bytes");
                 }
                 if (crc != null && (int) crc.getValue() != chunk.crc32c()) {
+                    metrics.checksumFailure();
                     throw new ChunkVerificationException("chunk " + chunk.chunkId() + " failed CRC32C verification");
                 }
                 endQuietly(in);
                 return;
             } catch (StorageClientException e) {
+                metrics.readFailover();
                 last = e;
                 long done = written;
                 LOG.warning(() -> "chunk " + chunk.chunkId() + " from " + location.nodeId() + " failed after " + done

@@ -11,7 +11,8 @@ import java.util.List;
 public record Gateway(GatewayConfig config, FileCatalog catalog, NodeRepository nodeRepository, NodeDirectory nodes,
                       StorageNodeClients clients,
                       UploadPipeline pipeline,
-                      ChunkStreamer streamer, IdleWatchdog watchdog, List<ReadinessCheck> readiness) {
+                      ChunkStreamer streamer, IdleWatchdog watchdog, List<ReadinessCheck> readiness,
+                      GatewayMetrics metrics) {
     public Gateway {
         readiness = List.copyOf(readiness);
     }

@@ -5,11 +5,14 @@ import dev.kos.config.Logging;
 import dev.kos.config.Settings;
 import dev.kos.events.Events;
 import dev.kos.events.OutboxRelay;
+import dev.kos.events.RelayMetrics;
 import dev.kos.helidonpatch.HelidonPatch;
 import dev.kos.membership.MembershipConfig;
 import dev.kos.membership.NodeRegistry;
 import dev.kos.membership.NodeRepository;
 import dev.kos.metadata.Database;
+import dev.kos.metadata.PoolMetrics;
+import dev.kos.metrics.JvmMetrics;
 import dev.kos.ring.HashRing;
 import dev.kos.storageclient.StorageNodeClients;
 import io.helidon.webserver.WebServer;
@@ -70,12 +73,13 @@ public final class Main {
 
     /** The gateway's routes and error model; tests mount the same routing on their own server. */
     public static void routing(HttpRouting.Builder routing, Gateway gateway) {
-        routing.addFilter(RequestIds::filter)
+        routing.addFilter(gateway.metrics()::filter)
+                .addFilter(RequestIds::filter)
                 .error(ApiException.class, ErrorResponses::api)
                 .error(Throwable.class, ErrorResponses::unexpected) // Errors too: a 500 is JSON whatever broke
                 .register("/files", new FilesService(gateway))
                 .register("/admin", new AdminService(gateway.nodeRepository()))
-                .register(new HealthService(gateway), new OpenApiService())
+                .register(new HealthService(gateway), new MetricsService(gateway.metrics().registry()), new OpenApiService())
                 .any(ErrorResponses::noRoute);
     }
 
@@ -97,11 +101,24 @@ public final class Main {
     /** Wires the upload and download path from its parts. */
     public static Gateway gateway(GatewayConfig config, FileCatalog catalog, NodeRepository nodes, StorageNodeClients clients,
                                   Supplier<HashRing> ring, List<ReadinessCheck> readiness) {
+        GatewayMetrics metrics = new GatewayMetrics();
         ChunkBufferPool pool = new ChunkBufferPool(config.chunkSize(), config.bufferMemory());
-        ChunkPlacer placer = new ChunkPlacer(ring, clients, config.putAttempts(), config.putTimeout());
+        ChunkPlacer placer = new ChunkPlacer(ring, clients, config.putAttempts(), config.putTimeout(), metrics);
         UploadPipeline pipeline = new UploadPipeline(pool, placer, config.maxFileSize(), config.bufferWait());
-        return new Gateway(config, catalog, nodes, new NodeDirectory(ring, nodes), clients, pipeline, new ChunkStreamer(clients, new ReadPermits(config.readStreams(), config.bufferWait())),
-                new IdleWatchdog(config.idleTimeout()), readiness);
+        ReadPermits reads = new ReadPermits(config.readStreams(), config.bufferWait());
+        metrics.watch(catalog, pool, reads, ring);
+        return new Gateway(config, catalog, nodes, new NodeDirectory(ring, nodes), clients, pipeline,
+                new ChunkStreamer(clients, reads, metrics), new IdleWatchdog(config.idleTimeout()), readiness, metrics);
+    }
+
+    /**
+     * Adds the process-wide figures to the gateway's metrics: the JVM, the metadata pool (whose
+     * checkout timer can be set once per pool) and the outbox relay. Once per process.
+     */
+    public static void observe(Gateway gateway, Database db, OutboxRelay relay) {
+        JvmMetrics.register(gateway.metrics().registry());
+        PoolMetrics.register(gateway.metrics().registry(), db);
+        RelayMetrics.register(gateway.metrics().registry(), relay);
     }
 
     public static void main(String[] args) throws InterruptedException {
@@ -129,6 +146,8 @@ public final class Main {
         Gateway gateway = gateway(config, catalog, nodeRepository, clients, registry::ring, List.of(
                 Readiness.postgres(db), Readiness.kafka(admin, Duration.ofSeconds(2)),
                 Readiness.outbox(relay, config.completionWait()), Readiness.storageNodes(registry::ring)));
+
+        observe(gateway, db, relay);
 
         WebServer server = server(config.host(), config.port())
                 .shutdownGracePeriod(Duration.ofSeconds(10))

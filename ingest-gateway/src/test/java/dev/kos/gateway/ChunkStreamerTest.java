@@ -57,6 +57,7 @@ class ChunkStreamerTest {
     private StorageNodeServer b;
     private StorageNodeClients clients;
     private ChunkStreamer streamer;
+    private final GatewayMetrics metrics = new GatewayMetrics();
     // Held here: the logging framework keeps loggers only weakly.
     private final Logger nodeReads = Logger.getLogger("dev.kos.storagenode.GetChunkCall");
     private final List<String> nodeLog = new CopyOnWriteArrayList<>();
@@ -81,7 +82,7 @@ class ChunkStreamerTest {
         a = StorageNodeServer.start(StorageNodeConfig.loopback("node-a", dir.resolve("a")));
         b = StorageNodeServer.start(StorageNodeConfig.loopback("node-b", dir.resolve("b")));
         clients = new StorageNodeClients();
-        streamer = new ChunkStreamer(clients, new ReadPermits(GatewayConfig.DEFAULT_READ_STREAMS, WAIT));
+        streamer = new ChunkStreamer(clients, new ReadPermits(GatewayConfig.DEFAULT_READ_STREAMS, WAIT), metrics);
         previousLevel = nodeReads.getLevel();
         nodeReads.setLevel(Level.FINE);
         recorder.setLevel(Level.ALL);
@@ -118,6 +119,16 @@ class ChunkStreamerTest {
         return new StoredFile(data, chunks);
     }
 
+    /** One unlabelled sample of this test's gateway metrics. */
+    private double metric(String name) {
+        for (String line : metrics.registry().scrape().split("\n")) {
+            if (line.startsWith(name + " ")) {
+                return Double.parseDouble(line.substring(name.length() + 1));
+            }
+        }
+        throw new AssertionError("no sample " + name);
+    }
+
     private static String address(StorageNodeServer node) {
         return "127.0.0.1:" + node.port();
     }
@@ -151,6 +162,7 @@ class ChunkStreamerTest {
         StoredFile f = store(2 * CHUNK + 3 * MIB + 17, 1);
         int n = f.data().length;
         assertArrayEquals(f.data(), read(f, ByteRange.whole(n)));
+        assertEquals(n, metric("kos_gateway_served_bytes_total"), "every byte written counted as served");
         int first = (int) CHUNK - 5;
         int last = (int) (2 * CHUNK) + 100;
         assertArrayEquals(Arrays.copyOfRange(f.data(), first, last + 1), read(f, new ByteRange(first, last)));
@@ -195,6 +207,7 @@ class ChunkStreamerTest {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         streamer.write(chunks, CHUNK, ByteRange.whole(3 * CHUNK), out);
         assertArrayEquals(f.data(), out.toByteArray());
+        assertEquals(2, metric("kos_gateway_chunk_read_failovers_total"), "one failover for chunk 1, one for chunk 2");
     }
 
     @Test
@@ -225,6 +238,7 @@ class ChunkStreamerTest {
         assertThrows(ChunkStreamer.ChunkVerificationException.class,
                 () -> streamer.write(chunks, CHUNK, ByteRange.whole(3 * CHUNK), out));
         assertTrue(out.size() <= 2 * CHUNK, "nothing after the bad chunk");
+        assertEquals(1, metric("kos_gateway_chunk_checksum_failures_total"));
         String c2 = chunks.get(2).chunk().chunkId();
         // Chunk 2 was opened ahead; the failure must not leave it running on the node.
         await(() -> logged(c2, "outcome=cancelled"), "read of chunk 2 cancelled, log: " + nodeLog);
@@ -255,7 +269,7 @@ class ChunkStreamerTest {
     void aReadAheadTakesASparePermitAndDownloadsBeyondTheBudgetWait() throws Exception {
         StoredFile f = store(3 * CHUNK, 6);
         ReadPermits permits = new ReadPermits(2, WAIT);
-        ChunkStreamer budgeted = new ChunkStreamer(clients, permits);
+        ChunkStreamer budgeted = new ChunkStreamer(clients, permits, metrics);
         CountDownLatch entered = new CountDownLatch(1);
         CountDownLatch open = new CountDownLatch(1);
         ByteArrayOutputStream first = new ByteArrayOutputStream();
@@ -286,7 +300,7 @@ class ChunkStreamerTest {
     void aDownloadWhosePermitDoesNotComeIsCutBeforeAnyByte() throws Exception {
         StoredFile f = store(CHUNK, 8);
         ReadPermits permits = new ReadPermits(1, Duration.ofMillis(200));
-        ChunkStreamer budgeted = new ChunkStreamer(clients, permits);
+        ChunkStreamer budgeted = new ChunkStreamer(clients, permits, metrics);
         CountDownLatch entered = new CountDownLatch(1);
         CountDownLatch open = new CountDownLatch(1);
         try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {

@@ -24,8 +24,10 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.UUID;
 import java.util.regex.Matcher;
@@ -45,6 +47,7 @@ class GatewayApiTest {
     @BeforeAll
     static void start() {
         h = new GatewayHarness(dir, 3);
+        Main.observe(h.gateway, h.db, h.events.relay());
     }
 
     @AfterAll
@@ -451,6 +454,70 @@ class GatewayApiTest {
         String all = new String(get("/files?per_page=100").body(), StandardCharsets.UTF_8);
         assertFalse(all.contains(a.toString()), all);
         assertTrue(all.contains(b.toString()), all);
+    }
+
+    /** The gateway's /metrics as sample (name with labels, as written) to value. */
+    static Map<String, Double> metrics() throws Exception {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(h.uri("/metrics")).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, r.statusCode());
+        assertEquals("text/plain; version=0.0.4; charset=utf-8", r.headers().firstValue("Content-Type").orElse(""));
+        Map<String, Double> samples = new HashMap<>();
+        for (String line : r.body().split("\n")) {
+            if (!line.startsWith("#") && !line.isBlank()) {
+                int space = line.lastIndexOf(' ');
+                samples.put(line.substring(0, space), Double.parseDouble(line.substring(space + 1)));
+            }
+        }
+        return samples;
+    }
+
+    /** The one sample whose name and labels contain every fragment (0 when there is none yet). */
+    static double sample(Map<String, Double> samples, String... fragments) {
+        List<Map.Entry<String, Double>> hits = samples.entrySet().stream()
+                .filter(e -> Arrays.stream(fragments).allMatch(e.getKey()::contains)).toList();
+        assertTrue(hits.size() <= 1, "more than one sample matches " + Arrays.toString(fragments) + ": " + hits);
+        return hits.isEmpty() ? 0 : hits.get(0).getValue();
+    }
+
+    @Test
+    void metricsCountRequestsByRouteAndStatusAndTheBytesMoved() throws Exception {
+        Map<String, Double> before = metrics();
+        byte[] body = random(3 * CHUNK + 5, 77);
+        HttpResponse<String> up = uploadRaw("metrics.bin", body);
+        assertEquals(201, up.statusCode(), up.body());
+        HttpResponse<byte[]> down = get("/files/" + idOf(up));
+        assertArrayEquals(body, down.body());
+        assertEquals(400, get("/files/not-a-uuid").statusCode());
+        assertEquals(404, get("/no/such/route").statusCode());
+
+        String upload = "kos_http_requests_total{method=\"POST\",route=\"/files\",code=\"201\"}";
+        String malformed = "kos_http_requests_total{method=\"GET\",route=\"/files/{id}\",code=\"400\"}";
+        String unmatched = "kos_http_requests_total{method=\"GET\",route=\"unmatched\",code=\"404\"}";
+        // A request counts once its response is sent, which the client can see a moment before.
+        Map<String, Double> after = Poll.until(Duration.ofSeconds(10), "the four requests counted", () -> {
+            try {
+                return metrics();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }, m -> m.getOrDefault(upload, 0.0) - before.getOrDefault(upload, 0.0) == 1
+                && m.getOrDefault(malformed, 0.0) - before.getOrDefault(malformed, 0.0) == 1
+                && m.getOrDefault(unmatched, 0.0) - before.getOrDefault(unmatched, 0.0) == 1);
+        assertEquals(1, sample(after, "kos_http_requests_total{", "method=\"GET\"", "route=\"/files/{id}\"", "code=\"200\"")
+                - sample(before, "kos_http_requests_total{", "method=\"GET\"", "route=\"/files/{id}\"", "code=\"200\""));
+        assertEquals(1, sample(after, "kos_http_request_duration_seconds_count{method=\"POST\",route=\"/files\"}")
+                - sample(before, "kos_http_request_duration_seconds_count{method=\"POST\",route=\"/files\"}"));
+        assertEquals(body.length, after.get("kos_gateway_stored_bytes_total") - before.getOrDefault("kos_gateway_stored_bytes_total", 0.0));
+        assertEquals(body.length, after.get("kos_gateway_served_bytes_total") - before.getOrDefault("kos_gateway_served_bytes_total", 0.0));
+        assertEquals(4, sample(after, "kos_gateway_chunk_puts_total{outcome=\"ok\"}")
+                - sample(before, "kos_gateway_chunk_puts_total{outcome=\"ok\"}"));
+        assertEquals(1, after.get("kos_http_requests_in_flight"), "only the scrape itself");
+        assertEquals(3, after.get("kos_ring_nodes"));
+        assertTrue(after.get("kos_db_pool_wait_seconds_count") > before.get("kos_db_pool_wait_seconds_count"));
+        assertTrue(after.get("kos_metadata_cache_serving") == 1);
+        assertTrue(after.get("process_cpu_seconds_total") > 0);
+        assertTrue(after.containsKey("kos_outbox_lag_seconds"), after.keySet().toString());
+        assertTrue(after.get("jvm_memory_used_bytes{area=\"heap\"}") > 0);
     }
 
     @Test

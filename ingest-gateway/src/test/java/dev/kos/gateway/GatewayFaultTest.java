@@ -1,6 +1,5 @@
 package dev.kos.gateway;
 
-import dev.kos.testkit.Poll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -8,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.kos.ring.HashRing;
 import dev.kos.ring.RingNode;
 import dev.kos.storagenode.StorageNodeServer;
+import dev.kos.testkit.Poll;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
@@ -149,9 +149,38 @@ class GatewayFaultTest {
         StorageNodeServer full2 = h.startNode("full-2", 0, Long.MAX_VALUE / 4);
         h.ring.set(HashRing.of(99, List.of(RingNode.of("full-1", "127.0.0.1:" + full1.port()),
                 RingNode.of("full-2", "127.0.0.1:" + full2.port()))));
+        double refusedBefore = metric("kos_gateway_chunk_puts_total{outcome=\"full\"}");
         HttpResponse<String> up = upload(h, "full.bin", new byte[1000]);
         GatewayApiTest.assertError(up, 507, "storage_full");
         assertEquals("failed", h.status(fileNamed("full.bin").orElseThrow()));
+        assertEquals(2, metric("kos_gateway_chunk_puts_total{outcome=\"full\"}") - refusedBefore, "both full nodes refused");
+    }
+
+    @Test
+    void aDownloadTheClientAbandonsIsCountedOnceAndLeavesNothingInFlight() throws Exception {
+        byte[] data = GatewayApiTest.random(24 * CHUNK, 41); // far more than loopback socket buffers hold
+        HttpResponse<String> up = upload(h, "abandoned.bin", data);
+        assertEquals(201, up.statusCode(), up.body());
+        String ok = "kos_http_requests_total{method=\"GET\",route=\"/files/{id}\",code=\"200\"}";
+        double before = metric(ok);
+        try (Socket s = new Socket("127.0.0.1", h.server.port())) {
+            s.getOutputStream().write(("GET /files/" + GatewayApiTest.idOf(up) + " HTTP/1.1\r\nHost: x\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            assertTrue(s.getInputStream().read(new byte[64 * 1024]) > 0, "the download started");
+        } // closed with most of the body unread: the gateway's writes fail
+        Poll.until(Duration.ofSeconds(30), () -> metric(ok) - before == 1
+                && metric("kos_http_requests_in_flight") == 0, () -> "the cut download counted once, nothing left in flight: "
+                + (metric(ok) - before) + " counted, " + metric("kos_http_requests_in_flight") + " in flight");
+    }
+
+    /** One sample of the harness gateway's metrics, read in process (0 when it has none yet). */
+    private static double metric(String sample) {
+        for (String line : h.gateway.metrics().registry().scrape().split("\n")) {
+            if (line.startsWith(sample + " ")) {
+                return Double.parseDouble(line.substring(sample.length() + 1));
+            }
+        }
+        return 0;
     }
 
     @Test
