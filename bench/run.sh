@@ -84,19 +84,20 @@ for tool in curl wrk nginx jq awk ss; do
   command -v "$tool" >/dev/null || die "$tool is missing: apt-get install -y ${tool/ss/iproute2}"
 done
 
-# ---- ports: one free block of twelve, below the ephemeral range so client sockets never take them.
-# gateway, placement's /health (always gateway + 1), Kafka, nginx, S3Proxy, six nodes.
+# ---- ports: one free block of nineteen, below the ephemeral range so client sockets never take them.
+# gateway, placement's /health (always gateway + 1), Kafka, nginx, S3Proxy, six nodes, cleanup's
+# /metrics, the six nodes' /metrics.
 pick_ports() {
   local base
   for _ in $(seq 100); do
-    base=$((20000 + (RANDOM % 900) * 12))
-    [ "$(ss -Htan "sport >= :$base and sport <= :$((base + 11))" | wc -l)" = 0 ] && { echo "$base"; return 0; }
+    base=$((20000 + (RANDOM % 560) * 19))
+    [ "$(ss -Htan "sport >= :$base and sport <= :$((base + 18))" | wc -l)" = 0 ] && { echo "$base"; return 0; }
   done
   return 1
 }
-BASE_PORT=$(pick_ports) || die "no free block of 12 ports in 20000-30799"
+BASE_PORT=$(pick_ports) || die "no free block of 19 ports in 20000-30639"
 GW_PORT=$BASE_PORT; KAFKA_PORT=$((BASE_PORT + 2)); NGINX_PORT=$((BASE_PORT + 3)); S3_PORT=$((BASE_PORT + 4))
-NODE_BASE=$((BASE_PORT + 5))
+NODE_BASE=$((BASE_PORT + 5)); CLEANUP_METRICS_PORT=$((BASE_PORT + 11)); NODE_METRICS_BASE=$((BASE_PORT + 12))
 GW=http://127.0.0.1:$GW_PORT
 NG=http://127.0.0.1:$NGINX_PORT
 S3=http://127.0.0.1:$S3_PORT
@@ -307,7 +308,7 @@ STACK_JTO=${JAVA_TOOL_OPTIONS:-}; [ "$NMT" = 1 ] && STACK_JTO="$STACK_JTO -XX:Na
 JAVA_TOOL_OPTIONS=$STACK_JTO KOS_GATEWAY_HOST=127.0.0.1 "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Xmx1g \
   -cp "infra/target/classes:$(cat "$W/stack-classpath.txt")" dev.kos.infra.LocalStack \
   --home="$W/stack" --reset --gateway-port="$GW_PORT" --kafka-port="$KAFKA_PORT" --node-base-port="$NODE_BASE" \
-  > "$W/stack.log" 2>&1 &
+  --cleanup-metrics-port="$CLEANUP_METRICS_PORT" --node-metrics-base-port="$NODE_METRICS_BASE" > "$W/stack.log" 2>&1 &
 STACK_PID=$!
 deadline=$(( $(date +%s) + 240 ))
 until curl -sf -o /dev/null "$GW/ready"; do

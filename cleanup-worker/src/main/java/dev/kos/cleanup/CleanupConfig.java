@@ -27,12 +27,16 @@ import java.util.Objects;
  *       <td>rows per page (locations, files, sessions) and chunk ids per orphan lookup; bounds memory</td></tr>
  *   <tr><td>cleanup.node-deadline</td><td>--cleanup-node-deadline / KOS_CLEANUP_NODE_DEADLINE</td><td>10s</td>
  *       <td>deadline of one DeleteChunk; a node that misses it is skipped for the round</td></tr>
+ *   <tr><td>cleanup.metrics-port</td><td>--cleanup-metrics-port / KOS_CLEANUP_METRICS_PORT</td><td>9465</td>
+ *       <td>GET /metrics (Prometheus' text format) on every interface; 0 picks a free port, -1 serves none. Read by
+ *       {@link Main} ({@link #metricsPort}), not part of this record: a worker started in code has no endpoint</td></tr>
  *   <tr><td>db.*, events.*</td><td colspan="3">see Database and OutboxRelay</td></tr>
  * </table>
  */
 public record CleanupConfig(String bootstrapServers, String consumerGroup, Duration reapInterval, Duration expireInterval,
                             Duration orphanInterval, Duration orphanGrace, int batchSize, Duration nodeDeadline) {
     public static final String DEFAULT_GROUP = "kos-cleanup";
+    public static final int DEFAULT_METRICS_PORT = 9465;
 
     public CleanupConfig {
         Objects.requireNonNull(bootstrapServers, "bootstrapServers");
@@ -69,6 +73,15 @@ public record CleanupConfig(String bootstrapServers, String consumerGroup, Durat
                 s.duration("cleanup.orphan-grace", d.orphanGrace()),
                 s.integer("cleanup.batch-size", d.batchSize()),
                 s.duration("cleanup.node-deadline", d.nodeDeadline()));
+    }
+
+    /** cleanup.metrics-port: where Main serves /metrics, 0 for any free port, -1 for no endpoint. */
+    public static int metricsPort(Settings s) {
+        int port = s.integer("cleanup.metrics-port", DEFAULT_METRICS_PORT);
+        if (port < -1 || port > 65535) {
+            throw new IllegalArgumentException("cleanup.metrics-port must be 0-65535 (or -1 for none), got " + port);
+        }
+        return port;
     }
 
     /** The same settings under another consumer group (a replay through a fresh group). */

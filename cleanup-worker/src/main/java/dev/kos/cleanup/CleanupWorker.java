@@ -10,6 +10,7 @@ import dev.kos.storageclient.StorageNodeClients;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.logging.Logger;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -46,6 +47,11 @@ public final class CleanupWorker implements AutoCloseable {
     private final SessionExpirer expirer;
     private final OrphanCollector orphans;
     private final Rounds rounds;
+    // What the rounds did, whoever ran them (the loops, tests, tools): read by CleanupMetrics.
+    private final LongAdder sessionsExpired = new LongAdder();
+    private final LongAdder copiesDeleted = new LongAdder();
+    private final LongAdder filesDeleted = new LongAdder();
+    private final LongAdder orphansDeleted = new LongAdder();
 
     private CleanupWorker(StorageNodeClients clients, EventConsumerLoop consumer, ChunkReaper reaper, FileTombstones tombstones,
                           SessionExpirer expirer, OrphanCollector orphans, Rounds rounds) {
@@ -103,19 +109,26 @@ public final class CleanupWorker implements AutoCloseable {
      */
     public ReapRound reapOnce() {
         List<ChunkReaper.NodePass> passes = reaper.reapOnce();
+        int copies = passes.stream().mapToInt(ChunkReaper.NodePass::copiesRemoved).sum();
+        copiesDeleted.add(copies);
         int files = tombstones.finishOnce();
-        return new ReapRound(passes.stream().mapToInt(ChunkReaper.NodePass::copiesRemoved).sum(), files,
+        filesDeleted.add(files);
+        return new ReapRound(copies, files,
                 passes.stream().filter(ChunkReaper.NodePass::skipped).map(ChunkReaper.NodePass::nodeId).toList());
     }
 
     /** Expires every upload session past its expiry; returns how many files became expired. */
     public int expireOnce() {
-        return expirer.expireOnce();
+        int expired = expirer.expireOnce();
+        sessionsExpired.add(expired);
+        return expired;
     }
 
     /** Walks every active node's inventory once; returns how many orphan chunks were deleted. */
     public int collectOrphansOnce() {
-        return orphans.collectOnce();
+        int deleted = orphans.collectOnce();
+        orphansDeleted.add(deleted);
+        return deleted;
     }
 
     /** Events whose effect the consumer ran (first deliveries to this consumer group). */
@@ -126,6 +139,36 @@ public final class CleanupWorker implements AutoCloseable {
     /** Events of types cleanup has no effect for (an upload's own events), passed over without a transaction. */
     public long eventsPassedOver() {
         return consumer.passedOverCount();
+    }
+
+    /** Effects of events that failed and were retried. */
+    long eventFailures() {
+        return consumer.failureCount();
+    }
+
+    /** Upload sessions expired (their files became expired) since this worker started. */
+    long sessionsExpired() {
+        return sessionsExpired.sum();
+    }
+
+    /** Chunk copies deleted from their nodes, or written off with a removed node, since this worker started. */
+    long copiesDeleted() {
+        return copiesDeleted.sum();
+    }
+
+    /** Files made tombstones since this worker started. */
+    long filesDeleted() {
+        return filesDeleted.sum();
+    }
+
+    /** Orphan chunks deleted from nodes since this worker started. */
+    long orphansDeleted() {
+        return orphansDeleted.sum();
+    }
+
+    /** Rounds run and failed by each loop. */
+    List<Rounds.Counts> loopCounts() {
+        return rounds.counts();
     }
 
     @Override

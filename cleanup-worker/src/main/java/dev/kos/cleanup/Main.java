@@ -6,6 +6,7 @@ import dev.kos.config.Settings;
 import dev.kos.events.OutboxRelay;
 import dev.kos.events.Topics;
 import dev.kos.metadata.Database;
+import dev.kos.metrics.MetricsServer;
 import java.time.Clock;
 import java.util.concurrent.CountDownLatch;
 import java.util.logging.Logger;
@@ -22,15 +23,22 @@ public final class Main {
         GrpcBuffers.configure();
         Settings settings = Settings.from(args);
         CleanupConfig config = CleanupConfig.fromSettings(settings);
+        int metricsPort = CleanupConfig.metricsPort(settings);
         Database db = Database.fromSettings(settings, "cleanup");
         // Every writer of the outbox runs a relay; one lock-holder publishes, the others stand by.
         OutboxRelay relay = OutboxRelay.start(db, config.bootstrapServers(), OutboxRelay.Options.fromSettings(settings));
         CleanupWorker worker = CleanupWorker.start(config, db, Topics.fromSettings(settings), Clock.systemUTC());
-        LOG.info("cleanup-worker started: kafka=" + config.bootstrapServers());
+        MetricsServer metrics = metricsPort < 0 ? null
+                : MetricsServer.start("0.0.0.0", metricsPort, CleanupMetrics.of(db, relay, worker));
+        LOG.info("cleanup-worker started: kafka=" + config.bootstrapServers()
+                + (metrics == null ? ", no metrics endpoint" : ", metrics=http://localhost:" + metrics.port() + "/metrics"));
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             worker.close();
             relay.close();
+            if (metrics != null) {
+                metrics.close();
+            }
             db.close();
             // JUL may already be reset by the JDK's own shutdown hook; stderr always works.
             System.err.println("cleanup-worker stopped");

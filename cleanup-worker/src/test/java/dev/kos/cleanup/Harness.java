@@ -92,6 +92,11 @@ final class Harness implements AutoCloseable {
         this.relay = OutboxRelay.start(db, kafka.bootstrapServers(), OutboxRelay.Options.defaults());
     }
 
+    /** The relay publishing this harness's outbox (a worker's process runs one beside it). */
+    OutboxRelay relay() {
+        return relay;
+    }
+
     /** Loops that never fire on their own: the tests drive every round. */
     CleanupConfig config(String group) {
         return CleanupConfig.defaults(kafka.bootstrapServers()).withConsumerGroup(group).withIntervals(NEVER, NEVER, NEVER);

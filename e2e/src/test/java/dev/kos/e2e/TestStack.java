@@ -72,16 +72,20 @@ final class TestStack implements AutoCloseable {
         env.putAll(extraEnv);
         try {
             Path home = Files.createTempDirectory(Path.of(System.getProperty("java.io.tmpdir")), "kos-e2e-" + name + "-");
-            // Gateway, placement's health (gateway + 1), Kafka, then the nodes, all in one block
-            // below the ephemeral range: a port from the ephemeral range (ServerSocket(0)) was once
-            // taken by an outgoing connection between this pick and the stack's start.
-            int base = freeConsecutivePorts(3 + NODES + SPARE_NODES);
+            // Gateway, placement's health (gateway + 1), Kafka, cleanup's metrics, the nodes, then
+            // the nodes' metrics, all in one block below the ephemeral range: a port from the
+            // ephemeral range (ServerSocket(0)) was once taken by an outgoing connection between
+            // this pick and the stack's start.
+            int nodePorts = NODES + SPARE_NODES;
+            int base = freeConsecutivePorts(4 + 2 * nodePorts);
             String[] flags = {
                 "--home=" + home,
                 "--reset",
                 "--gateway-port=" + base,
                 "--kafka-port=" + (base + 2),
-                "--node-base-port=" + (base + 3),
+                "--cleanup-metrics-port=" + (base + 3),
+                "--node-base-port=" + (base + 4),
+                "--node-metrics-base-port=" + (base + 4 + nodePorts),
                 "--nodes=" + NODES};
             return new TestStack(LocalStack.start(Settings.of(flags, Map.of()), env), home);
         } catch (Exception e) {

@@ -14,6 +14,7 @@ import dev.kos.metadata.FileRepository;
 import dev.kos.metadata.MetadataException;
 import dev.kos.metadata.NewFile;
 import dev.kos.metadata.OutboxRow;
+import dev.kos.metrics.MetricRegistry;
 import dev.kos.schemas.events.v1.ChunkChecksum;
 import dev.kos.schemas.events.v1.ChunkStored;
 import dev.kos.schemas.events.v1.EventEnvelope;
@@ -126,6 +127,39 @@ class OutboxRelayTest {
                     got.stream().map(r -> r.value().getEventId()).collect(Collectors.toSet()));
             assertEquals(0, outboxRows());
         }
+    }
+
+    @Test
+    void relayMetricsAreWhatTheRelayCounts() {
+        UUID file = newFile();
+        for (int i = 0; i < 3; i++) {
+            db.inTransaction(c -> OutboxWriter.append(c, chunkStored(file)));
+        }
+        MetricRegistry registry = new MetricRegistry();
+        try (OutboxRelay relay = OutboxRelay.start(db, kafka.bootstrapServers(), FAST)) {
+            RelayMetrics.register(registry, relay);
+            Poll.until(TIMEOUT, () -> relay.isActive() && outboxRows() == 0 && relay.publishedCount() >= 3,
+                    "the relay to publish the three events");
+            Map<String, Double> s = samples(registry.scrape());
+            assertEquals((double) relay.publishedCount(), s.get("kos_outbox_published_total"), s::toString);
+            assertEquals((double) relay.roundCount(), s.get("kos_outbox_rounds_total"), s::toString);
+            assertTrue(s.get("kos_outbox_rounds_total") >= 1, s::toString);
+            assertEquals(0.0, s.get("kos_outbox_failures_total"), s::toString);
+            assertEquals(1.0, s.get("kos_outbox_relay_active"), s::toString);
+            assertEquals(0.0, s.get("kos_outbox_lag_seconds"), "an empty outbox lags nothing");
+        }
+    }
+
+    /** Each sample line of Prometheus' text format by its name and labels as written. */
+    private static Map<String, Double> samples(String text) {
+        Map<String, Double> samples = new HashMap<>();
+        for (String line : text.split("\n")) {
+            if (!line.isEmpty() && !line.startsWith("#")) {
+                int space = line.lastIndexOf(' ');
+                samples.put(line.substring(0, space), Double.parseDouble(line.substring(space + 1)));
+            }
+        }
+        return samples;
     }
 
     @Test

@@ -96,7 +96,7 @@ public final class LocalStack implements AutoCloseable {
     }
 
     public String nodeAddress(int i) {
-        return "localhost:" + (config.nodeBasePort() + i - 1);
+        return "localhost:" + config.nodePort(i);
     }
 
     public int nodeCount() {
@@ -220,7 +220,7 @@ public final class LocalStack implements AutoCloseable {
         startService("placement", "dev.kos.placement.Main", List.of("-Xmx384m"), Map.of("KOS_PLACEMENT_STREAM_THREADS", "1"),
                 "--placement-state-dir=" + home.resolve("placement"),
                 "--placement-health-port=" + config.placementHealthPort());
-        startService("cleanup", "dev.kos.cleanup.Main", "-Xmx256m");
+        startService("cleanup", "dev.kos.cleanup.Main", "-Xmx256m", "--cleanup-metrics-port=" + config.cleanupMetricsPort());
         // The gateway's memory is its chunk buffers plus a working set: 128 MiB of buffers (eight
         // 16 MiB chunks: four uploads fully pipelined, more taking turns) in a 288 MiB heap, and
         // glibc held to two malloc arenas (by default each busy thread may get its own 64 MiB
@@ -250,11 +250,12 @@ public final class LocalStack implements AutoCloseable {
     }
 
     private void startNode(int i) throws IOException {
-        int port = config.nodeBasePort() + i - 1;
+        int port = config.nodePort(i);
         startService("node-" + i, "dev.kos.storagenode.Main", "-Xmx256m",
                 "--node-id=node-" + i,
                 "--node-port=" + port,
                 "--node-advertised-address=localhost:" + port,
+                "--node-metrics-port=" + config.nodeMetricsPort(i),
                 "--node-data-dir=" + config.home().resolve("node-" + i));
     }
 
@@ -304,6 +305,9 @@ public final class LocalStack implements AutoCloseable {
         System.out.println("kos is running. Data and logs: " + config.home());
         System.out.println("  gateway         http://localhost:" + config.gatewayPort() + "   (OpenAPI: /openapi.yaml)");
         System.out.println("  placement       http://localhost:" + config.placementHealthPort() + "/health   (finalizer, relay, rebalance progress)");
+        for (String line : metricsLines()) {
+            System.out.println(line);
+        }
         System.out.println("  PostgreSQL      " + database.jdbcUrl());
         System.out.println("  Kafka           " + serviceEnv.get("KOS_KAFKA_BOOTSTRAP"));
         for (ChildProcess c : children) {
@@ -314,6 +318,18 @@ public final class LocalStack implements AutoCloseable {
         System.out.println("  curl -F file=@README.md http://localhost:" + config.gatewayPort() + "/files");
         System.out.println("  curl http://localhost:" + config.gatewayPort() + "/files");
         System.out.println("Ctrl-C stops everything.");
+    }
+
+    /** Where each process serves /metrics, one line per service (the nodes' in one), for the summary. */
+    List<String> metricsLines() {
+        String nodes = "http://localhost:" + config.nodeMetricsPort(1) + "/metrics"
+                + (config.nodes() == 1 ? "   (node-1)" : " ... http://localhost:" + config.nodeMetricsPort(config.nodes())
+                        + "/metrics   (node-1 ... node-" + config.nodes() + ")");
+        return List.of(
+                "  metrics         http://localhost:" + config.gatewayPort() + "/metrics   (gateway; for Prometheus: infra/prometheus/prometheus.yml)",
+                "                  http://localhost:" + config.placementHealthPort() + "/metrics   (placement)",
+                "                  http://localhost:" + config.cleanupMetricsPort() + "/metrics   (cleanup)",
+                "                  " + nodes);
     }
 
     /** Reports a service that dies while the stack runs; the operator decides what to do. */

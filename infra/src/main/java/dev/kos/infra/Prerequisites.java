@@ -24,7 +24,8 @@ final class Prerequisites {
         if (new HashSet<>(ports).size() != ports.size()) {
             // e.g. --kafka-port = gateway port + 1, where the placement service's health endpoint listens
             problems.add("two services would share a port: " + ports + " (gateway, placement health = gateway + 1, "
-                    + "kafka, then one per node from the node base port); choose ports that do not overlap");
+                    + "cleanup metrics = gateway + 2, kafka, then per node its port from the node base port and its "
+                    + "metrics port 100 above); choose ports that do not overlap");
         }
         for (int port : ports) {
             if (!isFree(port)) {

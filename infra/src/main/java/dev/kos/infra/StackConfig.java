@@ -15,9 +15,13 @@ record StackConfig(Path home, boolean reset, int gatewayPort, int kafkaPort, int
 
               --home / KOS_HOME                    .kos    all data and logs: postgres/, kafka/, node-N/, logs/
               --reset / KOS_RESET                  false   wipe the home dir first
-              --gateway-port / KOS_GATEWAY_PORT    8080    HTTP API (the placement service's /health on port + 1)
+              --gateway-port / KOS_GATEWAY_PORT    8080    HTTP API and its /metrics (the placement service's /health
+                                                           and /metrics on port + 1, the cleanup worker's /metrics on + 2)
               --kafka-port / KOS_KAFKA_PORT        9092    embedded Kafka broker
               --node-base-port / KOS_NODE_BASE_PORT 17101  storage node i listens on base + i - 1
+              --cleanup-metrics-port / KOS_CLEANUP_METRICS_PORT   gateway port + 2   the cleanup worker's /metrics
+              --node-metrics-base-port / KOS_NODE_METRICS_BASE_PORT   node base port + 100   node i's /metrics on
+                                                           this + i - 1
               --nodes / KOS_NODES                  6       storage nodes to start
               --min-free-disk / KOS_MIN_FREE_DISK  2GiB    refuse to start with less free disk under the home dir
               --db-url / KOS_DB_URL                (embedded) use this PostgreSQL instead of the embedded one
@@ -51,15 +55,33 @@ record StackConfig(Path home, boolean reset, int gatewayPort, int kafkaPort, int
         return gatewayPort + 1;
     }
 
+    /** The cleanup worker's /metrics: next to the placement service's port unless set (tests put their Kafka there). */
+    int cleanupMetricsPort() {
+        return settings.integer("cleanup.metrics-port", gatewayPort + 2);
+    }
+
+    /** Storage node i's (1-based) gRPC port. */
+    int nodePort(int i) {
+        return nodeBasePort + i - 1;
+    }
+
+    /** Storage node i's /metrics: a block of its own, 100 above the nodes' gRPC ports. */
+    int nodeMetricsPort(int i) {
+        return settings.integer("node.metrics-base-port", nodeBasePort + 100) + i - 1;
+    }
+
+    /** Every port the stack listens on from the start, each checked free before anything starts. */
     List<Integer> fixedPorts() {
         List<Integer> ports = new ArrayList<>();
         ports.add(gatewayPort);
         ports.add(placementHealthPort());
+        ports.add(cleanupMetricsPort());
         if (embeddedKafka()) {
             ports.add(kafkaPort);
         }
-        for (int i = 0; i < nodes; i++) {
-            ports.add(nodeBasePort + i);
+        for (int i = 1; i <= nodes; i++) {
+            ports.add(nodePort(i));
+            ports.add(nodeMetricsPort(i));
         }
         return ports;
     }

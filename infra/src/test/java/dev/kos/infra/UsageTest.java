@@ -31,7 +31,7 @@ class UsageTest {
         }
         String usage = printed.toString(StandardCharsets.UTF_8);
         for (String flag : new String[] {"--home", "--reset", "--gateway-port", "--kafka-port", "--node-base-port", "--nodes",
-                "--min-free-disk", "--db-url", "--kafka-bootstrap"}) {
+                "--min-free-disk", "--db-url", "--kafka-bootstrap", "--cleanup-metrics-port", "--node-metrics-base-port"}) {
             assertTrue(usage.contains(flag + " / KOS_"), () -> flag + " missing from:\n" + usage);
         }
         assertFalse(Files.exists(home), "--help must not create the home dir or start anything");

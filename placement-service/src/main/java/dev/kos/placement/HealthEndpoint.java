@@ -3,6 +3,8 @@ package dev.kos.placement;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.kos.events.OutboxRelay;
+import dev.kos.metrics.MetricRegistry;
+import dev.kos.metrics.MetricsServer;
 import dev.kos.placement.rebalance.RebalanceStatus;
 import dev.kos.placement.rebalance.Rebalancer;
 import java.io.IOException;
@@ -16,7 +18,8 @@ import org.apache.kafka.streams.KafkaStreams;
 /**
  * {@code GET /health} of the placement service: the stream processing state and threads, the outbox relay
  * and the rebalancer's progress (chunks and bytes left and done). 200 while finalization runs,
- * 503 otherwise. The JDK's own HTTP server is enough for one read-only endpoint.
+ * 503 otherwise. {@code GET /metrics} on the same port: the same figures and more for Prometheus
+ * ({@link PlacementMetrics}). The JDK's own HTTP server is enough for two read-only endpoints.
  */
 final class HealthEndpoint implements AutoCloseable {
     private final HttpServer server;
@@ -25,11 +28,13 @@ final class HealthEndpoint implements AutoCloseable {
         this.server = server;
     }
 
-    static HealthEndpoint start(int port, PlacementService service, OutboxRelay relay, Rebalancer rebalancer) {
+    static HealthEndpoint start(int port, PlacementService service, OutboxRelay relay, Rebalancer rebalancer,
+                                MetricRegistry metrics) {
         try {
             HttpServer server = HttpServer.create(new InetSocketAddress(port), 16);
             server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
             server.createContext("/health", exchange -> respond(exchange, service, relay, rebalancer));
+            MetricsServer.serve(server, metrics);
             server.start();
             return new HealthEndpoint(server);
         } catch (IOException e) {

@@ -37,9 +37,10 @@ public final class Main {
         NodeRegistry registry = new NodeRegistry(nodes, MembershipConfig.fromSettings(settings)).start();
         StorageNodeClients clients = new StorageNodeClients();
         Rebalancer rebalancer = rebalance.enabled() ? Rebalancer.start(rebalance, db, registry, nodes, clients) : null;
-        HealthEndpoint health = HealthEndpoint.start(config.healthPort(), service, relay, rebalancer);
+        HealthEndpoint health = HealthEndpoint.start(config.healthPort(), service, relay, rebalancer,
+                PlacementMetrics.of(db, service, relay, rebalancer));
         LOG.info("placement-service started: kafka=" + config.bootstrapServers() + " state-dir=" + config.stateDir()
-                + " health=http://localhost:" + health.port() + "/health");
+                + " health=http://localhost:" + health.port() + "/health metrics=http://localhost:" + health.port() + "/metrics");
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             health.close();

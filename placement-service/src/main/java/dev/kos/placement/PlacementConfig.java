@@ -26,7 +26,8 @@ import java.time.Duration;
  *       a PostgreSQL that does not wait for WAL flushes (synchronous_commit=off, as the local stack's
  *       embedded one) there is nothing to overlap, and one thread costs less: the local stack runs one</td></tr>
  *   <tr><td>--placement-health-port / KOS_PLACEMENT_HEALTH_PORT</td><td>8091</td>
- *       <td>GET /health: finalizer state and stream threads, outbox relay, rebalance progress (0 picks a free port)</td></tr>
+ *       <td>GET /health: finalizer state and stream threads, outbox relay, rebalance progress; GET /metrics on the
+ *       same port: those and the process, the metadata pool, in Prometheus' text format (0 picks a free port)</td></tr>
  *   <tr><td>db.* , events.*</td><td></td><td>see Database and OutboxRelay</td></tr>
  * </table>
  */

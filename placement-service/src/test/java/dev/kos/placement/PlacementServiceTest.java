@@ -396,15 +396,74 @@ class PlacementServiceTest {
     @Test
     void healthReportsTheFinalizerAndTheRelay() throws Exception {
         Poll.until(Duration.ofSeconds(60), placement::isRunning, "placement running");
-        try (HealthEndpoint health = HealthEndpoint.start(0, placement, relay, null)) {
-            java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
-                    java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://localhost:" + health.port() + "/health")).build(),
-                    java.net.http.HttpResponse.BodyHandlers.ofString());
+        // The only test here that gives the pool a metrics tracker: HikariCP takes one per pool.
+        try (HealthEndpoint health = HealthEndpoint.start(0, placement, relay, null, PlacementMetrics.of(db, placement, relay, null))) {
+            java.net.http.HttpResponse<String> r = get(health, "/health");
             assertEquals(200, r.statusCode(), r.body());
             assertTrue(r.body().contains("\"finalizer\":{\"state\":\"running\",\"stream_threads\":"
                     + PlacementConfig.DEFAULT_STREAM_THREADS + "}"), r.body());
             assertTrue(r.body().contains("\"outbox_relay\":{\"active\":"), r.body());
+
+            // The same figures on /metrics of the same port, with the pool's and the JVM's.
+            db.inTransaction(c -> c.isValid(1)); // a checkout measured since the tracker was set
+            Map<String, Double> m = metrics(health);
+            assertTrue(m.get("kos_db_pool_wait_seconds_count") >= 1, m::toString);
+            assertEquals(1.0, m.get("kos_placement_finalizer_up"), m::toString);
+            assertEquals((double) PlacementConfig.DEFAULT_STREAM_THREADS, m.get("kos_placement_stream_threads"), m::toString);
+            assertTrue(m.containsKey("kos_outbox_published_total"), m::toString);
+            assertTrue(m.containsKey("kos_outbox_lag_seconds"), m::toString);
+            assertTrue(m.containsKey("kos_db_pool_connections{state=\"active\"}"), m::toString);
+            assertTrue(m.get("jvm_threads_live") > 0, m::toString);
+            assertTrue(m.keySet().stream().noneMatch(k -> k.startsWith("kos_placement_rebalance_")), "no rebalancer, no rebalance metrics");
         }
         assertTrue(HealthEndpoint.body(org.apache.kafka.streams.KafkaStreams.State.ERROR, 0, null, null).startsWith("{\"status\":\"down\""));
+    }
+
+    @Test
+    void rebalanceMetricsAreTheFiguresHealthShows() {
+        dev.kos.metrics.MetricRegistry registry = new dev.kos.metrics.MetricRegistry();
+        PlacementMetrics.rebalance(registry, () -> new dev.kos.placement.rebalance.RebalanceStatus(true, 7, 12, 12_000, 30,
+                30_000, 2, 1, 4, Optional.empty()));
+        Map<String, Double> m = samples(registry.scrape());
+        assertEquals(Map.of(
+                "kos_placement_rebalance_running", 1.0,
+                "kos_placement_rebalance_ring_epoch", 7.0,
+                "kos_placement_rebalance_chunks_left", 12.0,
+                "kos_placement_rebalance_bytes_left", 12_000.0,
+                "kos_placement_rebalance_chunks_moved_total", 30.0,
+                "kos_placement_rebalance_bytes_copied_total", 30_000.0,
+                "kos_placement_rebalance_chunks_waiting", 2.0,
+                "kos_placement_rebalance_chunks_stuck", 1.0,
+                "kos_placement_rebalance_passes_total", 4.0), m);
+    }
+
+    private static java.net.http.HttpResponse<String> get(HealthEndpoint health, String path) throws Exception {
+        try (java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient()) {
+            return http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://localhost:" + health.port() + path)).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+        }
+    }
+
+    private static Map<String, Double> metrics(HealthEndpoint health) {
+        try {
+            java.net.http.HttpResponse<String> r = get(health, "/metrics");
+            assertEquals(200, r.statusCode(), r.body());
+            assertEquals(dev.kos.metrics.MetricRegistry.CONTENT_TYPE, r.headers().firstValue("Content-Type").orElse(""));
+            return samples(r.body());
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Each sample line of Prometheus' text format by its name and labels as written ({@code name{a="b"}}). */
+    private static Map<String, Double> samples(String text) {
+        Map<String, Double> samples = new HashMap<>();
+        for (String line : text.split("\n")) {
+            if (!line.isEmpty() && !line.startsWith("#")) {
+                int space = line.lastIndexOf(' ');
+                samples.put(line.substring(0, space), Double.parseDouble(line.substring(space + 1)));
+            }
+        }
+        return samples;
     }
 }

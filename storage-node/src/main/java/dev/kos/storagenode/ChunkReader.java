@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.zip.CRC32C;
 
 /**
@@ -44,6 +45,8 @@ public final class ChunkReader implements Closeable {
     private final int frameBlocks;
     private final int firstBlock;
     private final int[] crcs;
+    /** The store's count of reads refused for a bad block: added to only on that failure, never per frame. */
+    private final LongAdder checksumFailures;
     private long pos;
     private boolean returnedAny;
     /** The blocks of the frame last returned, which it is a view of: direct, aligned for O_DIRECT. */
@@ -56,11 +59,13 @@ public final class ChunkReader implements Closeable {
     /**
      * Reads the block table of the range through {@code ch}, then reads frames through {@code
      * directCh} if it is not null (closing {@code ch}), else through {@code ch}. Takes both
-     * channels: they are closed by {@link #close}, or here if this throws.
+     * channels: they are closed by {@link #close}, or here if this throws. A block that fails its
+     * CRC32C adds one to {@code checksumFailures}.
      */
     ChunkReader(FileChannel ch, FileChannel directCh, ChunkFooter footer, ChunkId id, long offset, long length,
-            int frameBytes) throws IOException {
+            int frameBytes, LongAdder checksumFailures) throws IOException {
         this.footer = footer;
+        this.checksumFailures = checksumFailures;
         this.id = id;
         this.pos = offset;
         this.end = offset + length;
@@ -271,6 +276,7 @@ public final class ChunkReader implements Closeable {
             crc.update(view.limit(at + n).position(at));
             int block = (int) ((blockStart + at) / bs);
             if ((int) crc.getValue() != crcs[block - firstBlock]) {
+                checksumFailures.increment();
                 throw new ChunkStoreException.Corrupted("chunk " + id + " is corrupted: block " + block + " (bytes "
                         + (blockStart + at) + "-" + (blockStart + at + n - 1) + ") fails its CRC32C");
             }

@@ -11,6 +11,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.logging.Logger;
 
@@ -44,6 +45,8 @@ public final class ChunkStore implements Closeable {
     private final ReentrantLock[] stripes = new ReentrantLock[STRIPES];
     private final FileChannel lockChannel;
     private final FileLock ownerLock;
+    /** Reads refused because a block failed its CRC32C (counted by the readers, see {@link ChunkReader}). */
+    private final LongAdder checksumFailures = new LongAdder();
 
     private ChunkStore(ChunkLayout layout, ChunkFileSystem fs, long reserveBytes, long maxChunkBytes,
             FileChannel lockChannel, FileLock ownerLock) {
@@ -98,6 +101,11 @@ public final class ChunkStore implements Closeable {
 
     public NodeStats stats() {
         return space.stats();
+    }
+
+    /** Reads refused since this store opened because a stored block failed its CRC32C. */
+    public long checksumFailures() {
+        return checksumFailures.sum();
     }
 
     /**
@@ -158,7 +166,7 @@ public final class ChunkStore implements Closeable {
             }
             // A second file descriptor, for the data: a chunk deleted since the first open is not found.
             FileChannel directCh = end - offset > FRAME_BYTES ? fs.openDirectRead(file) : null;
-            return new ChunkReader(ch, directCh, footer, id, offset, end - offset, FRAME_BYTES);
+            return new ChunkReader(ch, directCh, footer, id, offset, end - offset, FRAME_BYTES, checksumFailures);
         } catch (NoSuchFileException e) {
             closeQuietly(ch);
             throw new ChunkStoreException.NotFound(id);

@@ -1,5 +1,6 @@
 package dev.kos.storagenode;
 
+import dev.kos.metrics.Counter;
 import dev.kos.schemas.storage.v1.GetChunkResponse;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
@@ -22,16 +23,19 @@ final class GetChunkCall<T> {
     private final ServerCallStreamObserver<T> out;
     private final Function<GetChunkFrame, T> message;
     private final long startNanos;
+    private final Counter bytesRead;
     private boolean first = true;
     private boolean done;
     private long sent;
 
+    /** @param bytesRead counts the chunk bytes of each frame as it is sent */
     GetChunkCall(ChunkReader reader, ServerCallStreamObserver<T> out, Function<GetChunkFrame, T> message,
-            long startNanos) {
+            long startNanos, Counter bytesRead) {
         this.reader = reader;
         this.out = out;
         this.message = message;
         this.startNanos = startNanos;
+        this.bytesRead = bytesRead;
     }
 
     void start() {
@@ -59,7 +63,9 @@ final class GetChunkCall<T> {
                             .setChecksum(ProtoMapping.toProto(reader.checksum())).build();
                     first = false;
                 }
-                sent += f.data().remaining();
+                int bytes = f.data().remaining();
+                sent += bytes;
+                bytesRead.add(bytes);
                 // Copied into gRPC's transport buffer before onNext returns, so the reader may
                 // reuse the frame's buffer for the next one.
                 out.onNext(message.apply(new GetChunkFrame(f.offset(), f.data(), head)));

@@ -9,6 +9,7 @@ import dev.kos.membership.NodeIdentity;
 import dev.kos.membership.NodeReport;
 import dev.kos.membership.NodeRepository;
 import dev.kos.metadata.Database;
+import dev.kos.metrics.MetricsServer;
 import java.util.Optional;
 import java.util.logging.Logger;
 
@@ -30,10 +31,12 @@ public final class Main {
         Settings settings;
         StorageNodeConfig config;
         MembershipConfig membership;
+        int metricsPort;
         try {
             settings = Settings.from(args);
             config = StorageNodeConfig.fromSettings(settings);
             membership = MembershipConfig.fromSettings(settings);
+            metricsPort = StorageNodeConfig.metricsPort(settings);
         } catch (IllegalArgumentException e) {
             System.err.println("storage-node: " + e.getMessage());
             System.exit(2);
@@ -42,6 +45,17 @@ public final class Main {
         StorageNodeServer node = StorageNodeServer.start(config);
         LOG.info("storage node " + node.nodeId() + " serving on port " + node.port() + " (advertised as "
                 + node.advertisedAddress() + "), data dir " + node.dataDir());
+        MetricsServer metrics = null;
+        if (metricsPort >= 0) {
+            try {
+                metrics = MetricsServer.start(config.bindAddress(), metricsPort, node.metrics());
+            } catch (IllegalStateException e) {
+                node.close();
+                throw e;
+            }
+            LOG.info("storage node " + node.nodeId() + " metrics on http://" + config.bindAddress() + ":" + metrics.port()
+                    + "/metrics");
+        }
 
         Optional<String> dbUrl = settings.optional("db.url");
         Database db = null;
@@ -57,8 +71,12 @@ public final class Main {
         }
         Database finalDb = db;
         NodeHeartbeater finalHeartbeater = heartbeater;
+        MetricsServer finalMetrics = metrics;
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             node.close();
+            if (finalMetrics != null) {
+                finalMetrics.close(); // after the node: a scrape while it drains still answers
+            }
             if (finalHeartbeater != null) {
                 finalHeartbeater.close();
             }

@@ -1,5 +1,6 @@
 package dev.kos.storagenode;
 
+import dev.kos.metrics.Counter;
 import dev.kos.schemas.storage.v1.PutChunkRequest;
 import dev.kos.schemas.storage.v1.PutChunkResponse;
 import io.grpc.Status;
@@ -23,16 +24,20 @@ final class PutChunkCall implements StreamObserver<PutPart> {
     private final NodeState state;
     private final String nodeId;
     private final StreamObserver<PutChunkResponse> response;
+    private final Counter bytesWritten;
     private final long startNanos = System.nanoTime();
     private ChunkPut put;
     private String chunkId = "?";
     private boolean ended;
 
-    PutChunkCall(ChunkStore store, NodeState state, String nodeId, StreamObserver<PutChunkResponse> response) {
+    /** @param bytesWritten counts the data of each chunk this call stores, once it is durable */
+    PutChunkCall(ChunkStore store, NodeState state, String nodeId, StreamObserver<PutChunkResponse> response,
+            Counter bytesWritten) {
         this.store = store;
         this.state = state;
         this.nodeId = nodeId;
         this.response = response;
+        this.bytesWritten = bytesWritten;
     }
 
     @Override
@@ -80,6 +85,9 @@ final class PutChunkCall implements StreamObserver<PutPart> {
             }
             PutResult r = put.finish();
             ended = true;
+            if (!r.alreadyPresent()) {
+                bytesWritten.add(r.length());
+            }
             response.onNext(PutChunkResponse.newBuilder()
                     .setChunkId(r.id().value())
                     .setLength(r.length())

@@ -29,6 +29,9 @@ import java.util.regex.Pattern;
  *     read often stay cached; a file system without O_DIRECT, such as tmpfs, falls back to the page
  *     cache); false: everything through the page cache. Either way a chunk is fsynced before it is
  *     acknowledged</td></tr>
+ * <tr><td>node.metrics-port</td><td>9464</td><td>GET /metrics (Prometheus' text format) on the bind
+ *     address; 0 picks a free port, -1 serves none. Read by {@link Main} ({@link #metricsPort}), not part
+ *     of this record: a server started in code has no endpoint of its own</td></tr>
  * </table>
  *
  * @param advertisedAddress null means "localhost:" plus the port actually bound
@@ -39,6 +42,7 @@ public record StorageNodeConfig(String nodeId, Path dataDir, int port, String ad
     public static final long DEFAULT_RESERVE_BYTES = 1L << 30;
     public static final long DEFAULT_MAX_CHUNK_BYTES = 4L << 30;
     public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(10);
+    public static final int DEFAULT_METRICS_PORT = 9464;
     private static final Pattern NODE_ID = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
 
     public StorageNodeConfig {
@@ -102,6 +106,15 @@ public record StorageNodeConfig(String nodeId, Path dataDir, int port, String ad
                 s.string("node.bind-address", "0.0.0.0"),
                 s.bytes("node.max-chunk-bytes", DEFAULT_MAX_CHUNK_BYTES),
                 s.bool("node.direct-io", true));
+    }
+
+    /** node.metrics-port: where Main serves /metrics, 0 for any free port, -1 for no endpoint. */
+    public static int metricsPort(Settings s) {
+        int port = s.integer("node.metrics-port", DEFAULT_METRICS_PORT);
+        if (port < -1 || port > 65535) {
+            throw new IllegalArgumentException("node metrics port " + port + " is outside 0-65535 (or -1 for none)");
+        }
+        return port;
     }
 
     static String defaultNodeId(int port) {

@@ -27,13 +27,15 @@ final class StorageNodeService extends StorageNodeGrpc.StorageNodeImplBase {
     private final ChunkStore store;
     private final NodeState state;
     private final String nodeId;
+    private final NodeMetrics metrics;
     private volatile String advertisedAddress = "";
     private final String version;
 
-    StorageNodeService(ChunkStore store, NodeState state, String nodeId) {
+    StorageNodeService(ChunkStore store, NodeState state, String nodeId, NodeMetrics metrics) {
         this.store = store;
         this.state = state;
         this.nodeId = nodeId;
+        this.metrics = metrics;
         String v = StorageNodeService.class.getPackage().getImplementationVersion();
         this.version = v == null ? "dev" : v;
     }
@@ -66,7 +68,7 @@ final class StorageNodeService extends StorageNodeGrpc.StorageNodeImplBase {
     }
 
     StreamObserver<PutPart> putParts(StreamObserver<PutChunkResponse> responseObserver) {
-        return new PutChunkCall(store, state, nodeId, responseObserver);
+        return new PutChunkCall(store, state, nodeId, responseObserver, metrics.bytesWritten);
     }
 
     @Override
@@ -93,7 +95,7 @@ final class StorageNodeService extends StorageNodeGrpc.StorageNodeImplBase {
                     + s.getDescription() + " duration_ms=" + (System.nanoTime() - start) / 1_000_000);
             return;
         }
-        new GetChunkCall<>(reader, responseObserver, message, start).start();
+        new GetChunkCall<>(reader, responseObserver, message, start, metrics.bytesRead).start();
     }
 
     @Override
