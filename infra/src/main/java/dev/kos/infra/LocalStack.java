@@ -320,6 +320,18 @@ public final class LocalStack implements AutoCloseable {
         System.out.println("Ctrl-C stops everything.");
     }
 
+    /** Every process's /metrics, by service ("gateway", "placement", "cleanup", "node-1" ...). */
+    public Map<String, URI> metricsEndpoints() {
+        Map<String, URI> urls = new java.util.LinkedHashMap<>();
+        urls.put("gateway", URI.create("http://localhost:" + config.gatewayPort() + "/metrics"));
+        urls.put("placement", URI.create("http://localhost:" + config.placementHealthPort() + "/metrics"));
+        urls.put("cleanup", URI.create("http://localhost:" + config.cleanupMetricsPort() + "/metrics"));
+        for (int i = 1; i <= config.nodes(); i++) {
+            urls.put("node-" + i, URI.create("http://localhost:" + config.nodeMetricsPort(i) + "/metrics"));
+        }
+        return urls;
+    }
+
     /** Where each process serves /metrics, one line per service (the nodes' in one), for the summary. */
     List<String> metricsLines() {
         String nodes = "http://localhost:" + config.nodeMetricsPort(1) + "/metrics"
