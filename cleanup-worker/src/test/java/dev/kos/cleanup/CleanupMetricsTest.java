@@ -6,16 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kos.config.Settings;
-import dev.kos.metrics.MetricRegistry;
 import dev.kos.metrics.MetricsServer;
+import dev.kos.testkit.Metrics;
 import dev.kos.testkit.Poll;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -117,23 +113,7 @@ class CleanupMetricsTest {
                 () -> CleanupConfig.metricsPort(Settings.of(new String[] {"--cleanup-metrics-port=70000"}, Map.of())));
     }
 
-    /** GET /metrics: each sample line by its name and labels as written ({@code name{a="b"}}). */
     private static Map<String, Double> scrape() {
-        try (HttpClient http = HttpClient.newHttpClient()) {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/metrics")).build(),
-                    HttpResponse.BodyHandlers.ofString());
-            assertEquals(200, r.statusCode());
-            assertEquals(MetricRegistry.CONTENT_TYPE, r.headers().firstValue("Content-Type").orElse(""));
-            Map<String, Double> samples = new HashMap<>();
-            for (String line : r.body().split("\n")) {
-                if (!line.isEmpty() && !line.startsWith("#")) {
-                    int space = line.lastIndexOf(' ');
-                    samples.put(line.substring(0, space), Double.parseDouble(line.substring(space + 1)));
-                }
-            }
-            return samples;
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
+        return Metrics.scrape(URI.create("http://127.0.0.1:" + server.port() + "/metrics"));
     }
 }

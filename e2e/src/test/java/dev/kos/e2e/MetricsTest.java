@@ -5,12 +5,9 @@ import static dev.kos.e2e.Checks.uploadCompleted;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.kos.testkit.Metrics;
 import dev.kos.testkit.Poll;
-import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -33,7 +30,6 @@ class MetricsTest {
     private static final Path DASHBOARD = Path.of("..", "infra", "grafana", "kos-overview.json");
     private static final Pattern METRIC_NAME = Pattern.compile("\\b((?:kos|process|jvm)_[a-z0-9_]+)");
     private final TestStack s = SharedStack.stack();
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     @Test
     void everyProcessServesMetricsThatFollowTheTraffic() throws Exception {
@@ -45,7 +41,7 @@ class MetricsTest {
         assertEquals(3 + TestStack.NODES, endpoints.size(), endpoints::toString);
         Map<String, Map<String, Double>> scraped = new HashMap<>();
         for (Map.Entry<String, URI> e : endpoints.entrySet()) {
-            scraped.put(e.getKey(), scrape(e.getValue()));
+            scraped.put(e.getKey(), Metrics.scrape(e.getValue()));
             assertTrue(scraped.get(e.getKey()).get("process_cpu_seconds_total") > 0, e.getKey());
         }
         assertTrue(scraped.get("placement").containsKey("kos_placement_finalizer_up"), "placement's own figures");
@@ -63,7 +59,7 @@ class MetricsTest {
         // A request counts once its response is sent, which the client can see a moment before.
         String uploads = "kos_http_requests_total{method=\"POST\",route=\"/files\",code=\"201\"}";
         Poll.until(Duration.ofSeconds(10), "the upload counted by the gateway",
-                () -> scrape(endpoints.get("gateway")), m -> m.getOrDefault(uploads, 0.0) >= 1);
+                () -> Metrics.scrape(endpoints.get("gateway")), m -> m.getOrDefault(uploads, 0.0) >= 1);
     }
 
     @Test
@@ -72,7 +68,7 @@ class MetricsTest {
         SeededData data = SeededData.of(910, MIB);
         assertDownloads(s.client, uploadCompleted(s.client, KosClient.uniqueName("dashboard"), data), data.size(), data.sha256Hex());
         for (URI uri : s.stack.metricsEndpoints().values()) {
-            for (String sample : scrape(uri).keySet()) {
+            for (String sample : Metrics.scrape(uri).keySet()) {
                 served.add(sample.replaceFirst("\\{.*", ""));
             }
         }
@@ -89,30 +85,5 @@ class MetricsTest {
         Set<String> missing = new TreeSet<>(used);
         missing.removeAll(served);
         assertTrue(missing.isEmpty(), () -> "the dashboard queries metrics no process serves: " + missing);
-    }
-
-    /** One scrape as sample (name with labels) to value; a malformed line fails the test. */
-    private Map<String, Double> scrape(URI uri) {
-        try {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).build(),
-                    HttpResponse.BodyHandlers.ofString());
-            assertEquals(200, r.statusCode(), uri::toString);
-            assertEquals("text/plain; version=0.0.4; charset=utf-8", r.headers().firstValue("Content-Type").orElse(""));
-            Map<String, Double> samples = new HashMap<>();
-            for (String line : r.body().split("\n")) {
-                if (line.isBlank() || line.startsWith("#")) {
-                    continue;
-                }
-                int space = line.lastIndexOf(' ');
-                assertTrue(space > 0, () -> uri + ": not a sample line: " + line);
-                samples.put(line.substring(0, space), Double.parseDouble(line.substring(space + 1).replace("+Inf", "Infinity")));
-            }
-            return samples;
-        } catch (IOException e) {
-            throw new IllegalStateException(uri + ": " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
     }
 }

@@ -1,5 +1,6 @@
 package dev.kos.events;
 
+import dev.kos.testkit.Metrics;
 import dev.kos.testkit.Poll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -140,7 +141,7 @@ class OutboxRelayTest {
             RelayMetrics.register(registry, relay);
             Poll.until(TIMEOUT, () -> relay.isActive() && outboxRows() == 0 && relay.publishedCount() >= 3,
                     "the relay to publish the three events");
-            Map<String, Double> s = samples(registry.scrape());
+            Map<String, Double> s = Metrics.parse(registry.scrape());
             assertEquals((double) relay.publishedCount(), s.get("kos_outbox_published_total"), s::toString);
             assertEquals((double) relay.roundCount(), s.get("kos_outbox_rounds_total"), s::toString);
             assertTrue(s.get("kos_outbox_rounds_total") >= 1, s::toString);
@@ -148,18 +149,6 @@ class OutboxRelayTest {
             assertEquals(1.0, s.get("kos_outbox_relay_active"), s::toString);
             assertEquals(0.0, s.get("kos_outbox_lag_seconds"), "an empty outbox lags nothing");
         }
-    }
-
-    /** Each sample line of Prometheus' text format by its name and labels as written. */
-    private static Map<String, Double> samples(String text) {
-        Map<String, Double> samples = new HashMap<>();
-        for (String line : text.split("\n")) {
-            if (!line.isEmpty() && !line.startsWith("#")) {
-                int space = line.lastIndexOf(' ');
-                samples.put(line.substring(0, space), Double.parseDouble(line.substring(space + 1)));
-            }
-        }
-        return samples;
     }
 
     @Test

@@ -10,6 +10,7 @@ import dev.kos.metadata.ChunkRecord;
 import dev.kos.storageclient.StorageNodeClients;
 import dev.kos.storagenode.StorageNodeConfig;
 import dev.kos.storagenode.StorageNodeServer;
+import dev.kos.testkit.Metrics;
 import dev.kos.testkit.Poll;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -119,14 +120,9 @@ class ChunkStreamerTest {
         return new StoredFile(data, chunks);
     }
 
-    /** One unlabelled sample of this test's gateway metrics. */
+    /** One unlabelled sample of this test's gateway metrics (0 when it has none yet). */
     private double metric(String name) {
-        for (String line : metrics.registry().scrape().split("\n")) {
-            if (line.startsWith(name + " ")) {
-                return Double.parseDouble(line.substring(name.length() + 1));
-            }
-        }
-        throw new AssertionError("no sample " + name);
+        return Metrics.value(Metrics.parse(metrics.registry().scrape()), name);
     }
 
     private static String address(StorageNodeServer node) {

@@ -10,6 +10,7 @@ import dev.kos.membership.NodeIdentity;
 import dev.kos.membership.NodeReport;
 import dev.kos.schemas.events.v1.EventEnvelope;
 import dev.kos.schemas.events.v1.UploadSealed;
+import dev.kos.testkit.Metrics;
 import dev.kos.testkit.Poll;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -24,7 +25,6 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -457,18 +457,8 @@ class GatewayApiTest {
     }
 
     /** The gateway's /metrics as sample (name with labels, as written) to value. */
-    static Map<String, Double> metrics() throws Exception {
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(h.uri("/metrics")).build(), HttpResponse.BodyHandlers.ofString());
-        assertEquals(200, r.statusCode());
-        assertEquals("text/plain; version=0.0.4; charset=utf-8", r.headers().firstValue("Content-Type").orElse(""));
-        Map<String, Double> samples = new HashMap<>();
-        for (String line : r.body().split("\n")) {
-            if (!line.startsWith("#") && !line.isBlank()) {
-                int space = line.lastIndexOf(' ');
-                samples.put(line.substring(0, space), Double.parseDouble(line.substring(space + 1)));
-            }
-        }
-        return samples;
+    static Map<String, Double> metrics() {
+        return Metrics.scrape(h.uri("/metrics"));
     }
 
     /** The one sample whose name and labels contain every fragment (0 when there is none yet). */
@@ -494,15 +484,10 @@ class GatewayApiTest {
         String malformed = "kos_http_requests_total{method=\"GET\",route=\"/files/{id}\",code=\"400\"}";
         String unmatched = "kos_http_requests_total{method=\"GET\",route=\"unmatched\",code=\"404\"}";
         // A request counts once its response is sent, which the client can see a moment before.
-        Map<String, Double> after = Poll.until(Duration.ofSeconds(10), "the four requests counted", () -> {
-            try {
-                return metrics();
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        }, m -> m.getOrDefault(upload, 0.0) - before.getOrDefault(upload, 0.0) == 1
-                && m.getOrDefault(malformed, 0.0) - before.getOrDefault(malformed, 0.0) == 1
-                && m.getOrDefault(unmatched, 0.0) - before.getOrDefault(unmatched, 0.0) == 1);
+        Map<String, Double> after = Poll.until(Duration.ofSeconds(10), "the four requests counted", GatewayApiTest::metrics,
+                m -> m.getOrDefault(upload, 0.0) - before.getOrDefault(upload, 0.0) == 1
+                        && m.getOrDefault(malformed, 0.0) - before.getOrDefault(malformed, 0.0) == 1
+                        && m.getOrDefault(unmatched, 0.0) - before.getOrDefault(unmatched, 0.0) == 1);
         assertEquals(1, sample(after, "kos_http_requests_total{", "method=\"GET\"", "route=\"/files/{id}\"", "code=\"200\"")
                 - sample(before, "kos_http_requests_total{", "method=\"GET\"", "route=\"/files/{id}\"", "code=\"200\""));
         assertEquals(1, sample(after, "kos_http_request_duration_seconds_count{method=\"POST\",route=\"/files\"}")

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.kos.ring.HashRing;
 import dev.kos.ring.RingNode;
 import dev.kos.storagenode.StorageNodeServer;
+import dev.kos.testkit.Metrics;
 import dev.kos.testkit.Poll;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -175,12 +176,7 @@ class GatewayFaultTest {
 
     /** One sample of the harness gateway's metrics, read in process (0 when it has none yet). */
     private static double metric(String sample) {
-        for (String line : h.gateway.metrics().registry().scrape().split("\n")) {
-            if (line.startsWith(sample + " ")) {
-                return Double.parseDouble(line.substring(sample.length() + 1));
-            }
-        }
-        return 0;
+        return Metrics.value(Metrics.parse(h.gateway.metrics().registry().scrape()), sample);
     }
 
     @Test

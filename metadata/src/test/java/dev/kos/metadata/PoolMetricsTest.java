@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kos.metrics.MetricRegistry;
-import java.util.HashMap;
+import dev.kos.testkit.Metrics;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -52,15 +52,7 @@ class PoolMetricsTest {
         }
     }
 
-    /** Each sample line by its name and labels as written ({@code name{a="b"}}). */
     private static Map<String, Double> samples() {
-        Map<String, Double> samples = new HashMap<>();
-        for (String line : registry.scrape().split("\n")) {
-            if (!line.isEmpty() && !line.startsWith("#")) {
-                int space = line.lastIndexOf(' ');
-                samples.put(line.substring(0, space), Double.parseDouble(line.substring(space + 1)));
-            }
-        }
-        return samples;
+        return Metrics.parse(registry.scrape());
     }
 }

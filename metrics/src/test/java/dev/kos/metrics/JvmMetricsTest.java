@@ -3,6 +3,7 @@ package dev.kos.metrics;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.kos.testkit.Metrics;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -15,7 +16,7 @@ class JvmMetricsTest {
         for (int i = 0; i < keep.length; i++) {
             keep[i] = new byte[16 * 1024]; // some heap in use, whatever the collector did before
         }
-        Map<String, Double> s = PromText.parse(r.scrape());
+        Map<String, Double> s = Metrics.parse(r.scrape());
         assertTrue(s.get("process_cpu_seconds_total") > 0, s.toString());
         assertTrue(s.get("jvm_memory_used_bytes{area=\"heap\"}") >= keep.length * 16 * 1024, s.toString());
         assertTrue(s.get("jvm_memory_heap_max_bytes") > 0, s.toString());

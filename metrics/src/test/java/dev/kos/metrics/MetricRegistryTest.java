@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.kos.testkit.Metrics;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -24,7 +25,7 @@ class MetricRegistryTest {
         plain.inc();
 
         String text = r.scrape();
-        Map<String, Double> s = PromText.parse(text);
+        Map<String, Double> s = Metrics.parse(text);
         assertEquals(3.0, s.get("kos_requests_total{route=\"/files\",code=\"200\"}"));
         assertEquals(1.0, s.get("kos_requests_total{route=\"/files/{id}\",code=\"404\"}"));
         assertEquals(1.0, s.get("kos_plain_total"));
@@ -41,7 +42,7 @@ class MetricRegistryTest {
         h.observe(0.5);
         h.observeNanos(2_000_000_000L);
 
-        Map<String, Double> s = PromText.parse(r.scrape());
+        Map<String, Double> s = Metrics.parse(r.scrape());
         assertEquals(2.0, s.get("kos_call_seconds_bucket{le=\"0.01\"}"));
         assertEquals(2.0, s.get("kos_call_seconds_bucket{le=\"0.1\"}"));
         assertEquals(3.0, s.get("kos_call_seconds_bucket{le=\"1\"}"));
@@ -55,7 +56,7 @@ class MetricRegistryTest {
     void labelledHistogramPutsLeLast() {
         MetricRegistry r = new MetricRegistry();
         r.histogram("kos_put_seconds", "Puts.", new double[] {1}, "node").labels("node-1").observe(0.5);
-        Map<String, Double> s = PromText.parse(r.scrape());
+        Map<String, Double> s = Metrics.parse(r.scrape());
         assertEquals(1.0, s.get("kos_put_seconds_bucket{node=\"node-1\",le=\"1\"}"));
         assertEquals(1.0, s.get("kos_put_seconds_count{node=\"node-1\"}"));
         assertThrows(IllegalArgumentException.class, () -> r.histogram("kos_x_seconds", "x", new double[] {1}, "le"));
@@ -68,7 +69,7 @@ class MetricRegistryTest {
         String text = r.scrape();
         assertTrue(text.contains("# HELP kos_odd_total Help with a \\\\ and a\\nnewline.\n"), text);
         assertTrue(text.contains("kos_odd_total{v=\"a\\\"b\\\\c\\nd\"} 1\n"), text);
-        PromText.parse(text);
+        Metrics.parse(text);
     }
 
     @Test
@@ -81,9 +82,9 @@ class MetricRegistryTest {
             s.add(1, "node-1");
             s.add(0, "node-2");
         });
-        assertEquals(7.0, PromText.parse(r.scrape()).get("kos_pool_active"));
+        assertEquals(7.0, Metrics.parse(r.scrape()).get("kos_pool_active"));
         value[0] = 9;
-        Map<String, Double> s = PromText.parse(r.scrape());
+        Map<String, Double> s = Metrics.parse(r.scrape());
         assertEquals(9.0, s.get("kos_pool_active"));
         assertEquals(90.0, s.get("kos_cache_hits_total"));
         assertEquals(0.0, s.get("kos_node_up{node=\"node-2\"}"));
@@ -101,7 +102,7 @@ class MetricRegistryTest {
         r.samples("kos_wrong_labels", "Wrong.", MetricRegistry.Type.GAUGE, List.of("a", "b"), s -> s.add(1, "only-a"));
         r.gauge("kos_after", "After.", () -> 2);
         String text = r.scrape();
-        Map<String, Double> s = PromText.parse(text);
+        Map<String, Double> s = Metrics.parse(text);
         assertEquals(1.0, s.get("kos_before"));
         assertEquals(2.0, s.get("kos_after"));
         assertFalse(text.contains("kos_broken"), text);
@@ -146,7 +147,7 @@ class MetricRegistryTest {
             }
             start.countDown();
         }
-        Map<String, Double> s = PromText.parse(r.scrape());
+        Map<String, Double> s = Metrics.parse(r.scrape());
         assertEquals(threads * each / 2.0, s.get("kos_n_total{k=\"k0\"}"));
         assertEquals(threads * each / 2.0, s.get("kos_n_total{k=\"k1\"}"));
         assertEquals((double) threads * each, s.get("kos_n_seconds_bucket{le=\"0.005\"}"));

@@ -2,6 +2,7 @@ package dev.kos.metrics;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.kos.testkit.Metrics;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -20,11 +21,11 @@ class MetricsServerTest {
             HttpResponse<String> res = http.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString());
             assertEquals(200, res.statusCode());
             assertEquals(MetricRegistry.CONTENT_TYPE, res.headers().firstValue("Content-Type").orElse(""));
-            assertEquals(5.0, PromText.parse(res.body()).get("kos_things_total"));
+            assertEquals(5.0, Metrics.parse(res.body()).get("kos_things_total"));
 
             c.inc();
             res = http.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString());
-            assertEquals(6.0, PromText.parse(res.body()).get("kos_things_total"));
+            assertEquals(6.0, Metrics.parse(res.body()).get("kos_things_total"));
 
             HttpResponse<String> post = http.send(HttpRequest.newBuilder(uri).POST(HttpRequest.BodyPublishers.noBody()).build(),
                     HttpResponse.BodyHandlers.ofString());

@@ -16,6 +16,7 @@ import dev.kos.metadata.FileRecord;
 import dev.kos.metadata.FileRepository;
 import dev.kos.metadata.FileStatus;
 import dev.kos.metadata.NewFile;
+import dev.kos.testkit.Metrics;
 import dev.kos.testkit.Poll;
 import dev.kos.schemas.events.v1.ChunkChecksum;
 import dev.kos.schemas.events.v1.ChunkStored;
@@ -406,7 +407,7 @@ class PlacementServiceTest {
 
             // The same figures on /metrics of the same port, with the pool's and the JVM's.
             db.inTransaction(c -> c.isValid(1)); // a checkout measured since the tracker was set
-            Map<String, Double> m = metrics(health);
+            Map<String, Double> m = Metrics.scrape(java.net.URI.create("http://localhost:" + health.port() + "/metrics"));
             assertTrue(m.get("kos_db_pool_wait_seconds_count") >= 1, m::toString);
             assertEquals(1.0, m.get("kos_placement_finalizer_up"), m::toString);
             assertEquals((double) PlacementConfig.DEFAULT_STREAM_THREADS, m.get("kos_placement_stream_threads"), m::toString);
@@ -424,7 +425,7 @@ class PlacementServiceTest {
         dev.kos.metrics.MetricRegistry registry = new dev.kos.metrics.MetricRegistry();
         PlacementMetrics.rebalance(registry, () -> new dev.kos.placement.rebalance.RebalanceStatus(true, 7, 12, 12_000, 30,
                 30_000, 2, 1, 4, Optional.empty()));
-        Map<String, Double> m = samples(registry.scrape());
+        Map<String, Double> m = Metrics.parse(registry.scrape());
         assertEquals(Map.of(
                 "kos_placement_rebalance_running", 1.0,
                 "kos_placement_rebalance_ring_epoch", 7.0,
@@ -442,28 +443,5 @@ class PlacementServiceTest {
             return http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://localhost:" + health.port() + path)).build(),
                     java.net.http.HttpResponse.BodyHandlers.ofString());
         }
-    }
-
-    private static Map<String, Double> metrics(HealthEndpoint health) {
-        try {
-            java.net.http.HttpResponse<String> r = get(health, "/metrics");
-            assertEquals(200, r.statusCode(), r.body());
-            assertEquals(dev.kos.metrics.MetricRegistry.CONTENT_TYPE, r.headers().firstValue("Content-Type").orElse(""));
-            return samples(r.body());
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    /** Each sample line of Prometheus' text format by its name and labels as written ({@code name{a="b"}}). */
-    private static Map<String, Double> samples(String text) {
-        Map<String, Double> samples = new HashMap<>();
-        for (String line : text.split("\n")) {
-            if (!line.isEmpty() && !line.startsWith("#")) {
-                int space = line.lastIndexOf(' ');
-                samples.put(line.substring(0, space), Double.parseDouble(line.substring(space + 1)));
-            }
-        }
-        return samples;
     }
 }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.kos.config.Settings;
 import dev.kos.metrics.MetricsServer;
 import dev.kos.schemas.storage.v1.GetChunkResponse;
+import dev.kos.testkit.Metrics;
 import dev.kos.testkit.Poll;
 import io.grpc.Context;
 import io.grpc.Status;
@@ -14,12 +15,8 @@ import io.grpc.StatusRuntimeException;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -36,18 +33,15 @@ class NodeMetricsTest {
     Path tmp;
     TestNode node;
     MetricsServer metrics;
-    HttpClient http;
 
     @BeforeEach
     void start() {
         node = TestNode.start(tmp.resolve("data"));
         metrics = MetricsServer.start("127.0.0.1", 0, node.server.metrics());
-        http = HttpClient.newHttpClient();
     }
 
     @AfterEach
     void stop() throws InterruptedException {
-        http.close();
         metrics.close();
         node.close();
     }
@@ -139,26 +133,7 @@ class NodeMetricsTest {
         return Poll.until(WAIT, what, this::scrape, done);
     }
 
-    /** GET /metrics: each sample line by its name and labels as written ({@code name{a="b"}}). */
     private Map<String, Double> scrape() {
-        try {
-            HttpResponse<String> r = http.send(
-                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + metrics.port() + "/metrics")).build(),
-                    HttpResponse.BodyHandlers.ofString());
-            assertEquals(200, r.statusCode());
-            Map<String, Double> samples = new HashMap<>();
-            for (String line : r.body().split("\n")) {
-                if (!line.isEmpty() && !line.startsWith("#")) {
-                    int space = line.lastIndexOf(' ');
-                    samples.put(line.substring(0, space), Double.parseDouble(line.substring(space + 1)));
-                }
-            }
-            return samples;
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        return Metrics.scrape(URI.create("http://127.0.0.1:" + metrics.port() + "/metrics"));
     }
 }
