@@ -42,6 +42,12 @@ public final class Main {
             System.exit(2);
             return;
         }
+        // The metadata database first: a node that cannot reach it must exit (so that whatever
+        // runs it starts it again), not serve gRPC beside a ring it never joins. Once running, a
+        // lost database only fails heartbeats, which retry.
+        Optional<String> dbUrl = settings.optional("db.url");
+        Database db = dbUrl.map(url -> Database.connect(url, settings.string("db.user", "postgres"),
+                settings.string("db.password", ""), 2, "node-" + config.nodeId())).orElse(null); // a heartbeat and a spare
         StorageNodeServer node = StorageNodeServer.start(config);
         LOG.info("storage node " + node.nodeId() + " serving on port " + node.port() + " (advertised as "
                 + node.advertisedAddress() + "), data dir " + node.dataDir());
@@ -57,13 +63,8 @@ public final class Main {
                     + "/metrics");
         }
 
-        Optional<String> dbUrl = settings.optional("db.url");
-        Database db = null;
         NodeHeartbeater heartbeater = null;
-        if (dbUrl.isPresent()) {
-            // Two connections: one heartbeat at a time, plus a spare for a registration retry.
-            db = Database.connect(dbUrl.get(), settings.string("db.user", "postgres"), settings.string("db.password", ""),
-                    2, "node-" + node.nodeId());
+        if (db != null) {
             heartbeater = new NodeHeartbeater(new NodeRepository(db),
                     NodeIdentity.of(node.nodeId(), node.advertisedAddress()), () -> report(node.stats()), membership).start();
         } else {
