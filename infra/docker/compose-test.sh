@@ -34,7 +34,7 @@ done
 if [ ${#missing[@]} -gt 0 ]; then
   log "installing ${missing[*]} (apt-get)"
   apt-get update -qq > /dev/null
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]/podman-compose/podman-compose}" uidmap > "$work/apt.log" 2>&1 \
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" uidmap > "$work/apt.log" 2>&1 \
     || { cat "$work/apt.log" >&2; fail "apt-get install ${missing[*]}"; }
 fi
 
