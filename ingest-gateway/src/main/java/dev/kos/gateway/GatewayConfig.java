@@ -1,6 +1,8 @@
 package dev.kos.gateway;
 
 import dev.kos.config.Settings;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.time.Duration;
 
 /** The gateway's settings; {@link Main} documents each key and default. */
@@ -38,7 +40,7 @@ public record GatewayConfig(String host, int port, String gatewayId, long maxFil
         return new GatewayConfig(
                 s.string("gateway.host", "0.0.0.0"),
                 s.integer("gateway.port", 8080),
-                s.string("gateway.id", "gateway-" + ProcessHandle.current().pid()),
+                s.string("gateway.id", defaultGatewayId()),
                 s.bytes("gateway.max-file-size", DEFAULT_MAX_FILE_SIZE),
                 Math.toIntExact(s.bytes("gateway.chunk-size", DEFAULT_CHUNK_SIZE)),
                 s.bytes("gateway.buffer-memory", DEFAULT_BUFFER_MEMORY),
@@ -48,6 +50,21 @@ public record GatewayConfig(String host, int port, String gatewayId, long maxFil
                 s.duration("gateway.idle-timeout", Duration.ofSeconds(60)),
                 s.duration("gateway.completion-wait", Duration.ofSeconds(10)),
                 s.integer("gateway.read-streams", DEFAULT_READ_STREAMS));
+    }
+
+    /**
+     * gateway-&lt;host&gt;-&lt;pid&gt;: the pid alone is 1 in every container, so gateways in
+     * containers or pods would all record the same id on their upload sessions; the host name is
+     * the container's or the pod's.
+     */
+    static String defaultGatewayId() {
+        String host;
+        try {
+            host = InetAddress.getLocalHost().getHostName().replaceAll("[^A-Za-z0-9_.-]", "-");
+        } catch (UnknownHostException e) {
+            host = "unknown";
+        }
+        return "gateway-" + host + "-" + ProcessHandle.current().pid();
     }
 
     /** Defaults with the given overrides, for tests and embedding. */

@@ -35,7 +35,7 @@ import org.apache.kafka.clients.admin.Admin;
  * <tr><th>key</th><th>default</th><th>meaning</th></tr>
  * <tr><td>gateway.host</td><td>0.0.0.0</td><td>interface the HTTP server listens on</td></tr>
  * <tr><td>gateway.port</td><td>8080</td><td>HTTP port; 0 picks a free one</td></tr>
- * <tr><td>gateway.id</td><td>gateway-&lt;pid&gt;</td><td>recorded on upload sessions</td></tr>
+ * <tr><td>gateway.id</td><td>gateway-&lt;host&gt;-&lt;pid&gt;</td><td>recorded on upload sessions</td></tr>
  * <tr><td>gateway.max-file-size</td><td>10GiB</td><td>larger uploads get 413 (from Content-Length
  *     before reading, else when the limit is crossed)</td></tr>
  * <tr><td>gateway.chunk-size</td><td>16MiB</td><td>bytes per chunk (measured: see the module README); an upload
