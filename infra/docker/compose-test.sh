@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs infra/compose/compose.yaml as it is, with podman, and checks the deployment through it:
 # every service comes up from the kos image, an upload of several chunks completes (201) and
-# downloads byte for byte, its chunks sit on more than one storage node, the gateway runs with
-# helidon-patch in force, and after `down` and `up` (volumes kept) the file still downloads.
+# downloads byte for byte, its chunks sit on more than one storage node, Prometheus
+# (monitoring.yaml) scrapes every kos process, the gateway runs with helidon-patch in force,
+# and after `down` and `up` (volumes kept) the file still downloads.
 #
 # No registry but the package archives is reachable here, so the images the compose file
 # names from Docker Hub are built locally and passed in through KOS_*_IMAGE: the JRE base from
@@ -14,7 +15,7 @@
 # Usage: infra/docker/compose-test.sh          (about 3 minutes; leaves no container behind)
 # `bin/test -Pcontainers` runs it as a test (ComposeDeploymentTest), and CI does.
 # KOS_COMPOSE_TEST_KEEP=1 keeps the stack running for a look; stop it with
-#   podman-compose -p kos-compose-test -f infra/compose/compose.yaml down -v
+#   podman-compose -p kos-compose-test -f infra/compose/compose.yaml -f infra/compose/monitoring.yaml down -v
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$PWD
@@ -52,10 +53,10 @@ CONF
 export CONTAINERS_CONF=$work/containers.conf
 
 # --- images --------------------------------------------------------------------------------
-base=localhost/kos-compose-test-base:trixie
+base=localhost/kos-compose-test-base:trixie-jre21-pg17-prometheus
 if ! podman image exists "$base"; then
-  log "building the base image (Debian trixie, OpenJDK 21 JRE, PostgreSQL 17) with mmdebstrap"
-  mmdebstrap --variant=minbase --include=openjdk-21-jre-headless,postgresql-17 trixie "$work/base.tar" \
+  log "building the base image (Debian trixie, OpenJDK 21 JRE, PostgreSQL 17, Prometheus) with mmdebstrap"
+  mmdebstrap --variant=minbase --include=openjdk-21-jre-headless,postgresql-17,prometheus trixie "$work/base.tar" \
     > "$work/mmdebstrap.log" 2>&1 || { tail -n 20 "$work/mmdebstrap.log" >&2; fail "mmdebstrap"; }
   podman import -q "$work/base.tar" "$base" > /dev/null
   rm -f "$work/base.tar"
@@ -82,14 +83,20 @@ podman build -q -f "$work/kafka/kafka.Dockerfile" --build-arg BASE_IMAGE="$base"
   "$work/kafka" > /dev/null
 podman build -q -f infra/docker/stand-ins/postgres.Dockerfile --build-arg BASE_IMAGE="$base" \
   -t localhost/kos-postgres-standin:compose-test infra/docker/stand-ins > /dev/null
+podman build -q -f infra/docker/stand-ins/prometheus.Dockerfile --build-arg BASE_IMAGE="$base" \
+  -t localhost/kos-prometheus-standin:compose-test infra/docker/stand-ins > /dev/null
 
 # --- the stack -----------------------------------------------------------------------------
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+port=$(free_port)
+prometheus_port=$(free_port)
 export KOS_IMAGE=localhost/kos:compose-test
 export KOS_POSTGRES_IMAGE=localhost/kos-postgres-standin:compose-test
 export KOS_KAFKA_IMAGE=localhost/kos-kafka-standin:compose-test
+export KOS_PROMETHEUS_IMAGE=localhost/kos-prometheus-standin:compose-test
 export KOS_GATEWAY_PORT=$port
-compose() { podman-compose -p "$project" -f infra/compose/compose.yaml "$@"; }
+export KOS_PROMETHEUS_PORT=$prometheus_port
+compose() { podman-compose -p "$project" -f infra/compose/compose.yaml -f infra/compose/monitoring.yaml "$@"; }
 down() {
   compose down -v > "$work/down.log" 2>&1 || true
 }
@@ -146,6 +153,14 @@ import json, sys
 print(" ".join(sorted({n for c in json.load(open(sys.argv[1]))["chunks"] for n in c["nodes"]})))' "$work/metadata.json")
 log "chunks on: $nodes"
 [ "$(wc -w <<< "$nodes")" -ge 2 ] || fail "the file's chunks sit on fewer than two nodes: '$nodes'"
+# Prometheus (monitoring.yaml) scrapes all six kos processes at the addresses prometheus.yml gives.
+deadline=$((SECONDS + 120))
+until [ "$(curl -fsS "http://127.0.0.1:$prometheus_port/api/v1/targets" 2>/dev/null | grep -o '"health":"up"' | wc -l)" = 6 ]; do
+  [ $SECONDS -lt $deadline ] || { curl -sS "http://127.0.0.1:$prometheus_port/api/v1/targets" >&2 || true
+    fail "Prometheus did not see all six kos processes up within 120 s"; }
+  sleep 2
+done
+log "Prometheus scrapes all six kos processes"
 if podman logs "${project}_gateway_1" 2>&1 | grep "WARNING" | grep -q "helidon-patch"; then
   fail "helidon-patch is not in force in the image: $(podman logs "${project}_gateway_1" 2>&1 | grep helidon-patch)"
 fi
@@ -153,4 +168,4 @@ log "compose down (volumes kept), then up again"
 compose down > "$work/down-keep.log" 2>&1
 up
 check_download
-log "passed: upload, download, chunks on $(wc -w <<< "$nodes") nodes, the file kept across down and up"
+log "passed: upload, download, chunks on $(wc -w <<< "$nodes") nodes, Prometheus scraping all, the file kept across down and up"

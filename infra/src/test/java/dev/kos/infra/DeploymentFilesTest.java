@@ -21,6 +21,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -101,6 +102,36 @@ class DeploymentFilesTest {
             }
         }
         assertTrue(nodes >= 3, "compose runs " + nodes + " storage nodes");
+    }
+
+    @Test
+    void composePrometheusScrapesEveryKosServiceOnItsMetricsPortUnderTheDashboardsJobNames() throws IOException {
+        Map<String, Object> services = map(load(COMPOSE).getFirst().get("services"));
+        Set<String> want = new TreeSet<>();
+        for (var e : services.entrySet()) {
+            Map<String, Object> service = map(e.getValue());
+            if (service.get("command") == null) {
+                continue;
+            }
+            Settings settings = Settings.of(new String[0], env(service));
+            int metricsPort = switch (list(service.get("command")).getFirst().toString()) {
+                case "node" -> StorageNodeConfig.metricsPort(settings);
+                case "gateway" -> GatewayConfig.from(settings).port();
+                case "placement" -> PlacementConfig.fromSettings(settings).healthPort();
+                case "cleanup" -> CleanupConfig.metricsPort(settings);
+                default -> throw new AssertionError(e.getKey());
+            };
+            want.add(e.getKey() + ":" + metricsPort);
+        }
+        Map<String, Set<String>> scraped = scrapeTargets(ROOT.resolve("infra/compose/prometheus.yml"));
+        Set<String> targets = new TreeSet<>();
+        scraped.values().forEach(targets::addAll);
+        assertEquals(want, targets);
+        assertEquals(scrapeTargets(ROOT.resolve("infra/prometheus/prometheus.yml")).keySet(), scraped.keySet(),
+                "compose's Prometheus and bin/start's name their jobs alike");
+        Map<String, Object> monitoring = map(load(ROOT.resolve("infra/compose/monitoring.yaml")).getFirst().get("services"));
+        assertTrue(list(map(monitoring.get("prometheus")).get("volumes")).stream()
+                .anyMatch(v -> v.toString().startsWith("./prometheus.yml:/etc/prometheus/prometheus.yml")));
     }
 
     // --- Kubernetes -------------------------------------------------------------------------
@@ -207,6 +238,19 @@ class DeploymentFilesTest {
     }
 
     // --- helpers ----------------------------------------------------------------------------
+
+    /** A Prometheus configuration's static targets by job. */
+    private static Map<String, Set<String>> scrapeTargets(Path file) throws IOException {
+        Map<String, Set<String>> jobs = new TreeMap<>();
+        for (Object job : list(load(file).getFirst().get("scrape_configs"))) {
+            Set<String> targets = new TreeSet<>();
+            for (Object sc : list(map(job).get("static_configs"))) {
+                list(map(sc).get("targets")).forEach(t -> targets.add(t.toString()));
+            }
+            jobs.put(map(job).get("job_name").toString(), targets);
+        }
+        return jobs;
+    }
 
     /** kos-service's services and the main class of each; every class must exist. */
     static Map<String, String> launcherServices() throws IOException {
