@@ -122,15 +122,11 @@ up() {
   # Ready: the gateway answers /ready with 200 (PostgreSQL, Kafka and the storage nodes it
   # needs), and all three nodes are in the ring, so an upload's chunks can spread over them.
   deadline=$((SECONDS + 240))
-  until curl -fsS "$gw/ready" > "$work/ready.json" 2>/dev/null && [ "$(ring_size)" = 3 ]; do
+  until curl -fsS "$gw/ready" > "$work/ready.json" 2>/dev/null && grep -q '"active":3' "$work/ready.json"; do
     [ $SECONDS -lt $deadline ] || { cat "$work/ready.json" >&2 || true; fail "the stack was not ready within 240 s"; }
     sleep 1
   done
   log "ready: $(tr -d '\n' < "$work/ready.json" | cut -c1-400)"
-}
-# Active storage nodes, as the operator command inside the image lists them.
-ring_size() {
-  podman exec "${project}_gateway_1" /opt/kos/bin/kos-service nodes list 2>/dev/null | grep -c -w active || true
 }
 
 up
@@ -140,6 +136,9 @@ code=$(curl -sS -o "$work/created.json" -w '%{http_code}' -F "file=@$work/upload
 [ "$code" = 201 ] || { cat "$work/created.json" >&2; fail "upload answered $code, want 201"; }
 id=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$work/created.json")
 log "uploaded file $id"
+# The operator commands run from the image too: the nodes it lists are the ring's three.
+listed=$(podman exec "${project}_gateway_1" /opt/kos/bin/kos-service nodes list | grep -c -w active || true)
+[ "$listed" = 3 ] || fail "kos-service nodes list in the gateway's container shows $listed active nodes, want 3"
 
 check_download() {
   curl -fsS -o "$work/download.bin" "$gw/files/$id" || fail "download of $id"

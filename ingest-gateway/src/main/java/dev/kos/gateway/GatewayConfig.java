@@ -1,8 +1,7 @@
 package dev.kos.gateway;
 
+import dev.kos.config.HostName;
 import dev.kos.config.Settings;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.time.Duration;
 
 /** The gateway's settings; {@link Main} documents each key and default. */
@@ -58,13 +57,7 @@ public record GatewayConfig(String host, int port, String gatewayId, long maxFil
      * the container's or the pod's.
      */
     static String defaultGatewayId() {
-        String host;
-        try {
-            host = InetAddress.getLocalHost().getHostName().replaceAll("[^A-Za-z0-9_.-]", "-");
-        } catch (UnknownHostException e) {
-            host = "unknown";
-        }
-        return "gateway-" + host + "-" + ProcessHandle.current().pid();
+        return "gateway-" + HostName.forId("unknown") + "-" + ProcessHandle.current().pid();
     }
 
     /** Defaults with the given overrides, for tests and embedding. */

@@ -70,7 +70,6 @@ public final class Main {
         } else {
             LOG.warning("no db.url: node " + node.nodeId() + " serves standalone and joins no ring");
         }
-        Database finalDb = db;
         NodeHeartbeater finalHeartbeater = heartbeater;
         MetricsServer finalMetrics = metrics;
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -81,8 +80,8 @@ public final class Main {
             if (finalHeartbeater != null) {
                 finalHeartbeater.close();
             }
-            if (finalDb != null) {
-                finalDb.close();
+            if (db != null) {
+                db.close();
             }
         }, "storage-node-shutdown"));
         node.awaitTermination();

@@ -1,8 +1,7 @@
 package dev.kos.storagenode;
 
+import dev.kos.config.HostName;
 import dev.kos.config.Settings;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.regex.Pattern;
@@ -118,13 +117,7 @@ public record StorageNodeConfig(String nodeId, Path dataDir, int port, String ad
     }
 
     static String defaultNodeId(int port) {
-        String host;
-        try {
-            host = InetAddress.getLocalHost().getHostName();
-        } catch (UnknownHostException e) {
-            host = "node";
-        }
-        String id = host.replaceAll("[^A-Za-z0-9_.-]", "-") + "-" + port;
+        String id = HostName.forId("node") + "-" + port;
         return id.length() <= 64 ? id : id.substring(id.length() - 64);
     }
 }
