@@ -225,6 +225,17 @@ public final class ChunkRepository {
     }
 
     /**
+     * The chunk is fetched per location, through a lateral subquery that OFFSET 0 keeps the planner
+     * from flattening: joined plainly, the planner merge-joined the chunks index from its start, or
+     * hashed the whole table, on every page, so a walk cost pages x chunks (1.4 s for 50,000 chunks,
+     * growing with the square of the store) instead of the chunks it returns.
+     */
+    static final String LOCATIONS_ON_NODE = "SELECT l.chunk_id, l.node_id, l.state, c.file_id, c.chunk_index, c.size_bytes, "
+            + "c.crc32c FROM chunk_locations l CROSS JOIN LATERAL (SELECT file_id, chunk_index, size_bytes, crc32c FROM chunks "
+            + "WHERE chunks.chunk_id = l.chunk_id OFFSET 0) c "
+            + "WHERE l.node_id = ? AND l.state = ? AND l.chunk_id > ? ORDER BY l.chunk_id LIMIT ?";
+
+    /**
      * One page of the copies a node holds in a state, in chunk-id order, after the cursor
      * {@code afterChunkId} (the last chunk id of the previous page; empty for the first page).
      * Keyset pagination: every page costs the same however deep the walk, and rows added or
@@ -235,10 +246,7 @@ public final class ChunkRepository {
         if (limit < 1 || limit > MAX_PAGE) {
             throw new IllegalArgumentException("limit must be between 1 and " + MAX_PAGE + ", got " + limit);
         }
-        String sql = "SELECT l.chunk_id, l.node_id, l.state, c.file_id, c.chunk_index, c.size_bytes, c.crc32c "
-                + "FROM chunk_locations l JOIN chunks c ON c.chunk_id = l.chunk_id "
-                + "WHERE l.node_id = ? AND l.state = ? AND l.chunk_id > ? ORDER BY l.chunk_id LIMIT ?";
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
+        try (PreparedStatement ps = c.prepareStatement(LOCATIONS_ON_NODE)) {
             ps.setString(1, nodeId);
             ps.setString(2, state.dbValue());
             ps.setString(3, afterChunkId.orElse("")); // every chunk id has at least one character

@@ -27,7 +27,7 @@ import java.util.logging.Logger;
  *
  * <p>Three steps: abandon interrupted moves whose target is no longer the owner; count the
  * misplaced copies (a scan without I/O, so progress can say what is left); walk again and move
- * them, {@code parallelism} at a time. The count is skipped when there is nothing to do.
+ * them, {@code parallelism} at a time. The second walk is skipped when there is nothing to do.
  */
 final class RebalancePass {
     private static final Logger LOG = Logger.getLogger(RebalancePass.class.getName());
@@ -118,9 +118,9 @@ final class RebalancePass {
         long waiting = 0;
         for (StorageNode node : policy.nodes().values()) {
             Optional<String> cursor = Optional.empty();
-            while (true) {
-                List<StoredCopy> page = page(node.nodeId(), cursor);
-                for (StoredCopy copy : page) {
+            do {
+                Page page = page(node.nodeId(), cursor);
+                for (StoredCopy copy : page.misplaced()) {
                     Verdict v = policy.verdict(copy.chunkId(), copy.nodeId());
                     if (v == Verdict.MOVE) {
                         chunks++;
@@ -129,11 +129,8 @@ final class RebalancePass {
                         waiting++;
                     }
                 }
-                if (page.size() < pageSize) {
-                    break;
-                }
-                cursor = Optional.of(page.getLast().chunkId());
-            }
+                cursor = page.next();
+            } while (cursor.isPresent());
         }
         return new Count(chunks, bytes, waiting);
     }
@@ -146,9 +143,9 @@ final class RebalancePass {
             walk:
             for (StorageNode node : policy.nodes().values()) {
                 Optional<String> cursor = Optional.empty();
-                while (true) {
-                    List<StoredCopy> page = page(node.nodeId(), cursor);
-                    for (StoredCopy copy : page) {
+                do {
+                    Page page = page(node.nodeId(), cursor);
+                    for (StoredCopy copy : page.misplaced()) {
                         if (superseded.getAsBoolean()) {
                             stopped = true;
                             break walk;
@@ -168,11 +165,8 @@ final class RebalancePass {
                         slots.acquire();
                         submit(copy, target, slots);
                     }
-                    if (page.size() < pageSize) {
-                        break;
-                    }
-                    cursor = Optional.of(page.getLast().chunkId());
-                }
+                    cursor = page.next();
+                } while (cursor.isPresent());
             }
         } finally {
             // Every started move ends before the pass does, so the next pass never sees one half-way.
@@ -241,7 +235,21 @@ final class RebalancePass {
         }
     }
 
-    private List<StoredCopy> page(String nodeId, Optional<String> after) {
-        return db.withConnection(c -> queries.storedCopies(c, nodeId, after, pageSize));
+    /** One page of a node's walk: its copies of completed files not on their owner, and where the next page starts. */
+    private record Page(List<StoredCopy> misplaced, Optional<String> next) {
+    }
+
+    /**
+     * Reads the next {@code pageSize} chunk ids the node stores and fetches the chunk and file of
+     * only those the ring places elsewhere. On a settled ring that is none, so a pass over a large
+     * store reads one narrow index and nothing else (every minute, by default).
+     */
+    private Page page(String nodeId, Optional<String> after) {
+        return db.withConnection(c -> {
+            List<String> ids = queries.storedOnNode(c, nodeId, after, pageSize);
+            List<String> elsewhere = ids.stream().filter(id -> policy.verdict(id, nodeId) != Verdict.IN_PLACE).toList();
+            Optional<String> next = ids.size() < pageSize ? Optional.empty() : Optional.of(ids.getLast());
+            return new Page(queries.storedCopies(c, nodeId, elsewhere), next);
+        });
     }
 }
