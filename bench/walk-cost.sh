@@ -13,7 +13,7 @@
 #   lateral  - each page fetches its chunks one by one (ChunkRepository.locationsOnNode since 112603c)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-SIZES=("${@:-25000 50000 100000}")
+SIZES=("$@")
 [ $# -gt 0 ] || SIZES=(25000 50000 100000)
 PG_BIN="${PG_BIN:-$(ls -d /tmp/embedded-pg/PG-*/bin 2>/dev/null | head -1)}"
 [ -x "$PG_BIN/postgres" ] || { echo "no PostgreSQL binaries: run bin/start once, or set PG_BIN" >&2; exit 1; }
@@ -33,18 +33,18 @@ q() { "$PSQL" -h 127.0.0.1 -p "$PORT" -U postgres -d postgres -v ON_ERROR_STOP=1
 for m in metadata/src/main/resources/db/migration/V*.sql; do q -f "$m" >/dev/null; done
 q -c "INSERT INTO storage_nodes (node_id, address) SELECT 'node-' || n, '127.0.0.1:1' FROM generate_series(1, 6) n"
 
-q >/dev/null <<'SQL'
-CREATE FUNCTION walk_joined() RETURNS bigint AS $$
+# One PL/pgSQL walk per page query: every node, pages of 500 after the last chunk id seen.
+# The query's one column is the chunk id; NODE and CUR are the walk's variables.
+walk_function() {
+  q >/dev/null <<SQL
+CREATE FUNCTION $1() RETURNS bigint AS \$\$
 DECLARE n bigint := 0; cur text; k int; node text; last text;
 BEGIN
   FOR node IN SELECT node_id FROM storage_nodes ORDER BY node_id LOOP
     cur := '';
     LOOP
       k := 0;
-      FOR last IN SELECT l.chunk_id FROM chunk_locations l JOIN chunks c ON c.chunk_id = l.chunk_id
-          JOIN files f ON f.file_id = c.file_id
-          WHERE l.node_id = node AND l.state = 'stored' AND l.chunk_id > cur AND f.status = 'completed'
-          ORDER BY l.chunk_id LIMIT 500 LOOP
+      FOR last IN $2 LIMIT 500 LOOP
         k := k + 1; cur := last;
       END LOOP;
       n := n + k;
@@ -52,43 +52,17 @@ BEGIN
     END LOOP;
   END LOOP;
   RETURN n;
-END $$ LANGUAGE plpgsql;
-CREATE FUNCTION walk_ids() RETURNS bigint AS $$
-DECLARE n bigint := 0; cur text; k int; node text; last text;
-BEGIN
-  FOR node IN SELECT node_id FROM storage_nodes ORDER BY node_id LOOP
-    cur := '';
-    LOOP
-      k := 0;
-      FOR last IN SELECT chunk_id FROM chunk_locations WHERE node_id = node AND state = 'stored' AND chunk_id > cur
-          ORDER BY chunk_id LIMIT 500 LOOP
-        k := k + 1; cur := last;
-      END LOOP;
-      n := n + k;
-      EXIT WHEN k < 500;
-    END LOOP;
-  END LOOP;
-  RETURN n;
-END $$ LANGUAGE plpgsql;
-CREATE FUNCTION walk_lateral() RETURNS bigint AS $$
-DECLARE n bigint := 0; cur text; k int; node text; last text;
-BEGIN
-  FOR node IN SELECT node_id FROM storage_nodes ORDER BY node_id LOOP
-    cur := '';
-    LOOP
-      k := 0;
-      FOR last IN SELECT l.chunk_id FROM chunk_locations l CROSS JOIN LATERAL (SELECT file_id, chunk_index, size_bytes, crc32c
-          FROM chunks WHERE chunks.chunk_id = l.chunk_id OFFSET 0) c
-          WHERE l.node_id = node AND l.state = 'stored' AND l.chunk_id > cur ORDER BY l.chunk_id LIMIT 500 LOOP
-        k := k + 1; cur := last;
-      END LOOP;
-      n := n + k;
-      EXIT WHEN k < 500;
-    END LOOP;
-  END LOOP;
-  RETURN n;
-END $$ LANGUAGE plpgsql;
+END \$\$ LANGUAGE plpgsql;
 SQL
+}
+walk_function walk_joined "SELECT l.chunk_id FROM chunk_locations l JOIN chunks c ON c.chunk_id = l.chunk_id
+    JOIN files f ON f.file_id = c.file_id
+    WHERE l.node_id = node AND l.state = 'stored' AND l.chunk_id > cur AND f.status = 'completed' ORDER BY l.chunk_id"
+walk_function walk_ids "SELECT chunk_id FROM chunk_locations WHERE node_id = node AND state = 'stored' AND chunk_id > cur
+    ORDER BY chunk_id"
+walk_function walk_lateral "SELECT l.chunk_id FROM chunk_locations l CROSS JOIN LATERAL (SELECT file_id, chunk_index,
+    size_bytes, crc32c FROM chunks WHERE chunks.chunk_id = l.chunk_id OFFSET 0) c
+    WHERE l.node_id = node AND l.state = 'stored' AND l.chunk_id > cur ORDER BY l.chunk_id"
 
 # Milliseconds of one call of a walk function, the best of three (the first warms the caches).
 best_ms() {
