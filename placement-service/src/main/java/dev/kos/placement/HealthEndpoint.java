@@ -67,7 +67,9 @@ final class HealthEndpoint implements AutoCloseable {
                     .append(",\"bytes_done\":").append(rebalance.bytesDone())
                     .append(",\"chunks_waiting\":").append(rebalance.chunksWaiting())
                     .append(",\"chunks_stuck\":").append(rebalance.chunksStuck())
-                    .append(",\"passes\":").append(rebalance.passes()).append('}');
+                    .append(",\"passes\":").append(rebalance.passes())
+                    .append(",\"last_pass_ms\":").append(rebalance.lastPassTook().map(d -> String.valueOf(d.toMillis())).orElse("null"))
+                    .append('}');
         }
         return json.append('}').toString();
     }

@@ -61,5 +61,8 @@ final class PlacementMetrics {
                 () -> status.get().chunksStuck());
         registry.counterOf("kos_placement_rebalance_passes_total", "Rebalance passes finished.",
                 () -> status.get().passes());
+        registry.gauge("kos_placement_rebalance_last_pass_seconds",
+                "How long the last finished pass took, its walk over every node's stored copies and its moves (-1 before the first).",
+                () -> status.get().lastPassTook().map(d -> d.toNanos() / 1e9).orElse(-1.0));
     }
 }

@@ -424,7 +424,7 @@ class PlacementServiceTest {
     void rebalanceMetricsAreTheFiguresHealthShows() {
         dev.kos.metrics.MetricRegistry registry = new dev.kos.metrics.MetricRegistry();
         PlacementMetrics.rebalance(registry, () -> new dev.kos.placement.rebalance.RebalanceStatus(true, 7, 12, 12_000, 30,
-                30_000, 2, 1, 4, Optional.empty()));
+                30_000, 2, 1, 4, Optional.empty(), Optional.of(java.time.Duration.ofMillis(1_250))));
         Map<String, Double> m = Metrics.parse(registry.scrape());
         assertEquals(Map.of(
                 "kos_placement_rebalance_running", 1.0,
@@ -435,7 +435,8 @@ class PlacementServiceTest {
                 "kos_placement_rebalance_bytes_copied_total", 30_000.0,
                 "kos_placement_rebalance_chunks_waiting", 2.0,
                 "kos_placement_rebalance_chunks_stuck", 1.0,
-                "kos_placement_rebalance_passes_total", 4.0), m);
+                "kos_placement_rebalance_passes_total", 4.0,
+                "kos_placement_rebalance_last_pass_seconds", 1.25), m);
     }
 
     private static java.net.http.HttpResponse<String> get(HealthEndpoint health, String path) throws Exception {

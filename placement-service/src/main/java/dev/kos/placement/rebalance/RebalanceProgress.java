@@ -1,5 +1,6 @@
 package dev.kos.placement.rebalance;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
@@ -16,6 +17,7 @@ final class RebalanceProgress {
     private volatile long stuck;
     private volatile long passes;
     private volatile Instant lastPassEnded;
+    private volatile Duration lastPassTook;
 
     void passStarted(long ringEpoch) {
         epoch = ringEpoch;
@@ -52,6 +54,7 @@ final class RebalanceProgress {
         waiting = report.waiting();
         passes++;
         lastPassEnded = at;
+        lastPassTook = report.took();
         running = false;
     }
 
@@ -61,6 +64,6 @@ final class RebalanceProgress {
 
     RebalanceStatus snapshot() {
         return new RebalanceStatus(running, epoch, chunksLeft.get(), bytesLeft.get(), chunksDone.get(), bytesDone.get(),
-                waiting, stuck, passes, Optional.ofNullable(lastPassEnded));
+                waiting, stuck, passes, Optional.ofNullable(lastPassEnded), Optional.ofNullable(lastPassTook));
     }
 }

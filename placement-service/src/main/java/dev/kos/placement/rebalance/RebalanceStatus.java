@@ -1,5 +1,6 @@
 package dev.kos.placement.rebalance;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 
@@ -19,8 +20,10 @@ import java.util.Optional;
  *                     unreachable, owner busy, failed): retried by the next pass
  * @param passes       passes finished
  * @param lastPassEnded when the last pass finished
+ * @param lastPassTook  how long the last finished pass took: its walk over every node's stored
+ *                      copies and the moves it made; on a settled ring, the walk alone
  */
 public record RebalanceStatus(boolean running, long ringEpoch, long chunksLeft, long bytesLeft, long chunksDone,
                               long bytesDone, long chunksWaiting, long chunksStuck, long passes,
-                              Optional<Instant> lastPassEnded) {
+                              Optional<Instant> lastPassEnded, Optional<Duration> lastPassTook) {
 }

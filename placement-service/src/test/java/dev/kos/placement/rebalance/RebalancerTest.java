@@ -175,6 +175,7 @@ class RebalancerTest {
             Poll.until(Duration.ofSeconds(30), () -> cluster.allOnOwners(completed), () -> "completed file: " + cluster.locations());
             PassReport pass = rebalancer.requestPass().join().orElseThrow();
             assertEquals(0, pass.found(), "nothing else is work: " + pass);
+            assertEquals(Optional.of(pass.took()), rebalancer.status().lastPassTook(), "the last pass's duration, as metrics show it");
             Map<String, Map<String, LocationState>> after = cluster.locations();
             for (PlacedChunk p : uploading) {
                 assertEquals(before.get(p.chunkId()), after.get(p.chunkId()), "uploading file's chunk " + p.chunkId());
