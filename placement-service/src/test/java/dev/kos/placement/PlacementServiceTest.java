@@ -424,7 +424,7 @@ class PlacementServiceTest {
     void rebalanceMetricsAreTheFiguresHealthShows() {
         dev.kos.metrics.MetricRegistry registry = new dev.kos.metrics.MetricRegistry();
         PlacementMetrics.rebalance(registry, () -> new dev.kos.placement.rebalance.RebalanceStatus(true, 7, 12, 12_000, 30,
-                30_000, 2, 1, 4, Optional.empty(), Optional.of(java.time.Duration.ofMillis(1_250))));
+                30_000, 2, 1, 4, Optional.of(java.time.Duration.ofMillis(1_250))));
         Map<String, Double> m = Metrics.parse(registry.scrape());
         assertEquals(Map.of(
                 "kos_placement_rebalance_running", 1.0,

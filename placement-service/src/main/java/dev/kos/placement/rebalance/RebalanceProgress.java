@@ -1,7 +1,6 @@
 package dev.kos.placement.rebalance;
 
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -16,7 +15,6 @@ final class RebalanceProgress {
     private volatile long waiting;
     private volatile long stuck;
     private volatile long passes;
-    private volatile Instant lastPassEnded;
     private volatile Duration lastPassTook;
 
     void passStarted(long ringEpoch) {
@@ -48,12 +46,11 @@ final class RebalanceProgress {
         bytesDone.addAndGet(result.bytesCopied());
     }
 
-    void passEnded(PassReport report, Instant at) {
+    void passEnded(PassReport report) {
         // What the pass could not do is still left; a superseded pass's remainder is recounted next.
         stuck = report.stuck();
         waiting = report.waiting();
         passes++;
-        lastPassEnded = at;
         lastPassTook = report.took();
         running = false;
     }
@@ -64,6 +61,6 @@ final class RebalanceProgress {
 
     RebalanceStatus snapshot() {
         return new RebalanceStatus(running, epoch, chunksLeft.get(), bytesLeft.get(), chunksDone.get(), bytesDone.get(),
-                waiting, stuck, passes, Optional.ofNullable(lastPassEnded), Optional.ofNullable(lastPassTook));
+                waiting, stuck, passes, Optional.ofNullable(lastPassTook));
     }
 }

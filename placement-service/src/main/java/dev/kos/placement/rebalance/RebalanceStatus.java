@@ -1,7 +1,6 @@
 package dev.kos.placement.rebalance;
 
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Optional;
 
 /**
@@ -19,11 +18,10 @@ import java.util.Optional;
  * @param chunksStuck  copies the last finished pass could not move (no readable source, node
  *                     unreachable, owner busy, failed): retried by the next pass
  * @param passes       passes finished
- * @param lastPassEnded when the last pass finished
  * @param lastPassTook  how long the last finished pass took: its walk over every node's stored
  *                      copies and the moves it made; on a settled ring, the walk alone
  */
 public record RebalanceStatus(boolean running, long ringEpoch, long chunksLeft, long bytesLeft, long chunksDone,
                               long bytesDone, long chunksWaiting, long chunksStuck, long passes,
-                              Optional<Instant> lastPassEnded, Optional<Duration> lastPassTook) {
+                              Optional<Duration> lastPassTook) {
 }

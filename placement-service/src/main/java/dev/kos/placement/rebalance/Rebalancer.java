@@ -162,7 +162,7 @@ public final class Rebalancer implements AutoCloseable {
                 RebalancePass pass = new RebalancePass(db, mover, policy, progress, moves, config.parallelism(),
                         config.pageSize(), () -> !registry.ring().sameMembers(ring), clock);
                 PassReport report = pass.run();
-                progress.passEnded(report, clock.instant());
+                progress.passEnded(report);
                 lastPass = report;
                 log(report);
                 if (report.superseded()) {
