@@ -143,7 +143,7 @@ public final class FilesService implements HttpService {
             LOG.info(() -> "upload " + fileId + " sealed: " + result.size() + " bytes, " + result.chunks().size()
                     + " chunks, sha256 " + result.sha256() + ", " + (sealedAt - began) / 1_000_000
                     + " ms after the request began");
-            FileDetail settled = catalog.awaitSettled(waiter, fileId, gateway.config().completionWait())
+            FileDetail settled = catalog.awaitSettled(waiter, newFile, result, gateway.config().completionWait())
                     .orElseThrow(() -> new IllegalStateException("file " + fileId + " vanished after sealing"));
             FileRecord f = settled.file();
             LOG.info(() -> "upload " + fileId + " settled: " + f.status().dbValue() + " after "

@@ -1,11 +1,13 @@
 package dev.kos.gateway;
 
 import dev.kos.metadata.FileRepository;
+import dev.kos.metadata.SettledNotice;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -18,16 +20,17 @@ import org.postgresql.PGNotification;
 /**
  * The gateway's listening session on PostgreSQL. It wakes uploads waiting for their file to
  * settle (completed or failed by the placement service) as soon as PostgreSQL delivers
- * {@code NOTIFY kos_file_settled, '<file id>'}, which the settling transaction sends at its
- * commit; and it tells the {@link FileCache} of every change to a completed file
+ * {@code NOTIFY kos_file_settled}, which the settling transaction sends at its commit (with the
+ * completed row's values when it completed: {@link SettledNotice}); and it tells the {@link FileCache} of every change to a completed file
  * ({@code NOTIFY kos_file_changed}) and to what lists show ({@code kos_files_listed}), and when it
  * stops or starts hearing them.
  *
  * <p>One dedicated session per gateway, outside the pool (a LISTEN belongs to its session, and
  * a pooled connection would hand it to random borrowers). The session reconnects when it
  * breaks; after each (re)connect every waiter is woken, since notifications sent while nobody
- * listened are gone. A wake-up is only a hint: waiters re-read the row, and also poll on their
- * own, so a lost notification costs latency, never a wrong answer.
+ * listened are gone. A wake-up without a completion's values is only a hint: waiters re-read
+ * the row, and also poll on their own, so a lost notification costs latency, never a wrong
+ * answer.
  */
 public final class SettledListener implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(SettledListener.class.getName());
@@ -151,21 +154,19 @@ public final class SettledListener implements AutoCloseable {
     }
 
     private void wake(String payload) {
-        UUID fileId;
-        try {
-            fileId = UUID.fromString(payload);
-        } catch (IllegalArgumentException e) {
-            LOG.fine(() -> "ignoring a " + FileRepository.SETTLED_CHANNEL + " notification that is not a file id: " + payload);
+        Optional<SettledNotice> notice = SettledNotice.parse(payload);
+        if (notice.isEmpty()) {
+            LOG.fine(() -> "ignoring a " + FileRepository.SETTLED_CHANNEL + " notification that is not a file's: " + payload);
             return;
         }
-        Set<Waiter> set = waiters.get(fileId);
+        Set<Waiter> set = waiters.get(notice.get().fileId());
         if (set != null) {
-            set.forEach(Waiter::signal);
+            set.forEach(w -> w.signal(notice.get().completion()));
         }
     }
 
     private void wakeAll() {
-        waiters.values().forEach(set -> set.forEach(Waiter::signal));
+        waiters.values().forEach(set -> set.forEach(w -> w.signal(Optional.empty())));
     }
 
     private void pause(Duration d) {
@@ -201,16 +202,33 @@ public final class SettledListener implements AutoCloseable {
         private final ReentrantLock lock = new ReentrantLock();
         private final Condition changed = lock.newCondition();
         private boolean signalled;
+        private Optional<SettledNotice.Completion> completion = Optional.empty();
 
         private Waiter(UUID fileId) {
             this.fileId = fileId;
         }
 
-        private void signal() {
+        private void signal(Optional<SettledNotice.Completion> completed) {
             lock.lock();
             try {
                 signalled = true;
+                if (completed.isPresent()) {
+                    completion = completed; // kept: a later wake-up without values (a reconnect) must not hide it
+                }
                 changed.signalAll();
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        /**
+         * The completed row's values, once the notification of the file's completion came: its
+         * statement sent them and they arrive only after its commit, so they are the row's.
+         */
+        public Optional<SettledNotice.Completion> completion() {
+            lock.lock();
+            try {
+                return completion;
             } finally {
                 lock.unlock();
             }

@@ -142,6 +142,7 @@ class GatewayApiTest {
         assertTrue(json.contains("\"status\":\"completed\""), json);
         assertEquals(10, json.split("\"chunk_id\"").length - 1, json);
         assertTrue(json.contains("\"nodes\":[\"node-"), json);
+        assertAnsweredAsItsMetadata(up);
 
         // What a downstream consumer reads on Kafka: the gateway's events, then the placement
         // service's completion (which is what made the POST answer 201).
@@ -178,6 +179,7 @@ class GatewayApiTest {
     void emptyFileRoundTrips() throws Exception {
         HttpResponse<String> up = uploadRaw("empty.txt", new byte[0]);
         assertEquals(201, up.statusCode(), up.body());
+        assertAnsweredAsItsMetadata(up);
         HttpResponse<byte[]> down = get("/files/" + idOf(up));
         assertEquals(200, down.statusCode());
         assertEquals(0, down.body().length);
@@ -301,10 +303,21 @@ class GatewayApiTest {
                 h.events.awaitPublished(idOf(empty), "file_completed"));
     }
 
+    /**
+     * The POST's 201 body is the file exactly as GET .../metadata reads it afterwards: the gateway
+     * answers from the completion's notification and what it sealed, without reading the row back.
+     */
+    private static void assertAnsweredAsItsMetadata(HttpResponse<String> up) throws Exception {
+        HttpResponse<byte[]> meta = get("/files/" + idOf(up) + "/metadata");
+        assertEquals(200, meta.statusCode());
+        assertEquals(new String(meta.body(), StandardCharsets.UTF_8), up.body());
+    }
+
     /** Uploads {@code data} (201 expected), checks that it downloads intact and returns its id. */
     private static UUID uploadedAndReadBack(String name, byte[] data) throws Exception {
         HttpResponse<String> up = uploadRaw(name, data);
         assertEquals(201, up.statusCode(), up.body());
+        assertAnsweredAsItsMetadata(up);
         UUID id = idOf(up);
         assertArrayEquals(data, get("/files/" + id).body());
         return id;

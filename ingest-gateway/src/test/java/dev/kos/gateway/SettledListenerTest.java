@@ -15,6 +15,7 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -27,6 +28,8 @@ import org.junit.jupiter.api.Test;
 class SettledListenerTest {
     /** Far longer than a notification takes, so a wake-up inside it cannot be the poll's doing. */
     private static final Duration LONG_POLL = Duration.ofSeconds(30);
+    /** What the waits of files that never complete pass as sealed: only a completion's answer uses it. */
+    private static final UploadResult NOT_SEALED = new UploadResult(0, "0".repeat(64), List.of());
 
     private static Database db;
     private static SettledListener listener;
@@ -36,6 +39,8 @@ class SettledListenerTest {
     static void start() {
         db = Database.embedded(null, 4, "settled-test");
         db.migrate();
+        db.inTransaction(c -> c.createStatement().executeUpdate(
+                "INSERT INTO storage_nodes (node_id, address) VALUES ('n1', 'h:1'), ('n2', 'h:2')"));
         listener = SettledListener.start(() -> DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password()));
         assertTrue(GatewayHarness.await(Duration.ofSeconds(10), listener::isListening), "listener connected");
     }
@@ -78,8 +83,9 @@ class SettledListenerTest {
     @Test
     void awaitSettledAnswersOnTheNotificationNotThePoll() throws Exception {
         FileCatalog catalog = catalog(listener, LONG_POLL);
-        UUID id = uploadingFile(catalog);
-        CompletableFuture<Optional<FileRecord>> waiting = awaitInBackground(catalog, id, Duration.ofSeconds(60));
+        NewFile file = uploadingFile(catalog);
+        UUID id = file.fileId();
+        CompletableFuture<Optional<FileRecord>> waiting = awaitInBackground(catalog, file, Duration.ofSeconds(60));
         assertTrue(GatewayHarness.await(Duration.ofSeconds(5), () -> listener.watchedFiles() == 1), "waiting");
         long t0 = System.nanoTime();
         db.inTransaction(c -> {
@@ -94,10 +100,55 @@ class SettledListenerTest {
     }
 
     @Test
+    void aCompletionIsAnsweredFromItsNotificationExactlyAsTheRowsReadAfterIt() throws Exception {
+        FileCatalog catalog = catalog(listener, LONG_POLL);
+        NewFile f = new NewFile(UUID.randomUUID(), "two-chunks.bin", "application/x-test", Optional.of("carol"), 1 << 20);
+        StoredChunk first = new StoredChunk(0, ChunkIds.of(f.fileId(), 0), 1 << 20, 11, "n1", "h:1", false);
+        StoredChunk last = new StoredChunk(1, ChunkIds.of(f.fileId(), 1), 500, 22, "n2", "h:2", false);
+        UploadResult result = new UploadResult((1 << 20) + 500, "c".repeat(64), List.of(first, last));
+        catalog.begin(f, result.size());
+        catalog.chunkStored(f.fileId(), first, 1 << 20);
+        FileDetail answered;
+        try (SettledListener.Waiter w = catalog.watchSettled(f.fileId())) {
+            catalog.seal(f, result, Optional.of(last));
+            long t0 = System.nanoTime();
+            // The placement service's completion, the statement it runs.
+            db.inTransaction(c -> files.completeIfVerified(c, f.fileId(), result.size(), result.sha256(), 2,
+                    new Integer[] {11, 22}, 1)).orElseThrow();
+            answered = catalog.awaitSettled(w, f, result, Duration.ofSeconds(60)).orElseThrow();
+            assertTrue(System.nanoTime() - t0 < Duration.ofSeconds(5).toNanos(), "answered long before the 30 s poll");
+        }
+        assertEquals(FileStatus.COMPLETED, answered.file().status());
+        assertEquals(files.findWithChunks(db, f.fileId()).orElseThrow(), answered,
+                "the file, its chunks and their copies as PostgreSQL has them");
+    }
+
+    @Test
+    void aCompletionsNotificationDecidesWithoutReadingTheRow() throws Exception {
+        // A notice no completing statement sent: the row still says uploading. What the waiter
+        // answers can only come from the notification's values.
+        FileCatalog catalog = catalog(listener, LONG_POLL);
+        NewFile file = uploadingFile(catalog);
+        UploadResult result = new UploadResult(10, "d".repeat(64), List.of(
+                new StoredChunk(0, ChunkIds.of(file.fileId(), 0), 10, 33, "n1", "h:1", false)));
+        try (SettledListener.Waiter w = catalog.watchSettled(file.fileId())) {
+            db.inTransaction(c -> c.createStatement().execute("SELECT pg_notify('" + FileRepository.SETTLED_CHANNEL
+                    + "', '" + file.fileId() + " 9 1796290867123456 1796290868000000 1796290869000001 1796290869000001')"));
+            FileDetail d = catalog.awaitSettled(w, file, result, Duration.ofSeconds(60)).orElseThrow();
+            assertEquals(FileStatus.COMPLETED, d.file().status());
+            assertEquals(9, d.file().eventSeq());
+            assertEquals(Optional.of(java.time.Instant.parse("2026-12-03T09:41:09.000001Z")), d.file().completedAt());
+            assertEquals(List.of("n1"), d.chunks().getFirst().readableNodes());
+        }
+        assertEquals(FileStatus.UPLOADING, files.find(db, file.fileId()).orElseThrow().status(), "the row was not touched");
+    }
+
+    @Test
     void aSettleCommittedBetweenWatchingAndWaitingIsNotMissed() throws Exception {
         // The upload's order: watch, seal, settle (the placement service may be that fast), then wait.
         FileCatalog catalog = catalog(listener, LONG_POLL);
-        UUID id = uploadingFile(catalog);
+        NewFile file = uploadingFile(catalog);
+        UUID id = file.fileId();
         try (SettledListener.Waiter w = catalog.watchSettled(id)) {
             db.inTransaction(c -> {
                 assertTrue(files.fail(c, id, "test: settled before the wait"));
@@ -105,7 +156,7 @@ class SettledListenerTest {
                 return null;
             });
             long t0 = System.nanoTime();
-            FileRecord settled = catalog.awaitSettled(w, id, Duration.ofSeconds(60)).orElseThrow().file();
+            FileRecord settled = catalog.awaitSettled(w, file, NOT_SEALED, Duration.ofSeconds(60)).orElseThrow().file();
             assertEquals(FileStatus.FAILED, settled.status());
             assertTrue(System.nanoTime() - t0 < Duration.ofSeconds(5).toNanos(), "answered long before the 30 s poll");
         }
@@ -120,8 +171,9 @@ class SettledListenerTest {
         });
         try {
             FileCatalog catalog = catalog(deaf, Duration.ofMillis(100));
-            UUID id = uploadingFile(catalog);
-            CompletableFuture<Optional<FileRecord>> waiting = awaitInBackground(catalog, id, Duration.ofSeconds(60));
+            NewFile file = uploadingFile(catalog);
+            UUID id = file.fileId();
+            CompletableFuture<Optional<FileRecord>> waiting = awaitInBackground(catalog, file, Duration.ofSeconds(60));
             assertTrue(GatewayHarness.await(Duration.ofSeconds(5), () -> deaf.watchedFiles() == 1), "waiting");
             db.inTransaction(c -> files.complete(c, id) || files.fail(c, id, "test: settled without notify"));
             FileRecord settled = waiting.get(10, TimeUnit.SECONDS).orElseThrow();
@@ -135,11 +187,11 @@ class SettledListenerTest {
     @Test
     void aWaitThatTimesOutReturnsTheUnsettledFileAndLeavesNoWaiter() throws Exception {
         FileCatalog catalog = catalog(listener, Duration.ofMillis(50));
-        UUID id = uploadingFile(catalog);
+        NewFile file = uploadingFile(catalog);
         long t0 = System.nanoTime();
         FileRecord f;
-        try (SettledListener.Waiter w = catalog.watchSettled(id)) {
-            f = catalog.awaitSettled(w, id, Duration.ofMillis(400)).orElseThrow().file();
+        try (SettledListener.Waiter w = catalog.watchSettled(file.fileId())) {
+            f = catalog.awaitSettled(w, file, NOT_SEALED, Duration.ofMillis(400)).orElseThrow().file();
         }
         assertEquals(FileStatus.UPLOADING, f.status());
         assertTrue(System.nanoTime() - t0 >= Duration.ofMillis(400).toNanos(), "waited the whole limit");
@@ -181,21 +233,21 @@ class SettledListenerTest {
         return new FileCatalog(db, new Events("settled-test"), "gateway-test", Duration.ofHours(1), l, poll);
     }
 
-    private UUID uploadingFile(FileCatalog catalog) {
-        UUID id = UUID.randomUUID();
-        catalog.begin(new NewFile(id, "f.bin", "application/octet-stream", Optional.empty(), 1 << 20), 10);
-        db.inTransaction(c -> files.startUpload(c, id));
-        return id;
+    private NewFile uploadingFile(FileCatalog catalog) {
+        NewFile f = new NewFile(UUID.randomUUID(), "f.bin", "application/octet-stream", Optional.empty(), 1 << 20);
+        catalog.begin(f, 10);
+        db.inTransaction(c -> files.startUpload(c, f.fileId()));
+        return f;
     }
 
-    private static CompletableFuture<Optional<FileRecord>> awaitInBackground(FileCatalog catalog, UUID id, Duration wait) {
+    private static CompletableFuture<Optional<FileRecord>> awaitInBackground(FileCatalog catalog, NewFile file, Duration wait) {
         CompletableFuture<Optional<FileRecord>> f = new CompletableFuture<>();
         Thread.ofVirtual().start(() -> {
             try {
                 Optional<FileRecord> settled;
                 // Completed only once the waiter is closed: the tests then check that it is gone.
-                try (SettledListener.Waiter w = catalog.watchSettled(id)) {
-                    settled = catalog.awaitSettled(w, id, wait).map(FileDetail::file);
+                try (SettledListener.Waiter w = catalog.watchSettled(file.fileId())) {
+                    settled = catalog.awaitSettled(w, file, NOT_SEALED, wait).map(FileDetail::file);
                 }
                 f.complete(settled);
             } catch (Throwable e) {

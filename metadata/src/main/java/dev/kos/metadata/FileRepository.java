@@ -31,7 +31,8 @@ public final class FileRepository {
 
     /**
      * The channel that carries a file id when its upload settles (completed or failed after the
-     * seal); the gateway's waiting POST listens on it instead of polling.
+     * seal), with the completed row's own values when it completed ({@link SettledNotice}); the
+     * gateway's waiting POST listens on it instead of polling.
      */
     public static final String SETTLED_CHANNEL = "kos_file_settled";
 
@@ -377,7 +378,8 @@ public final class FileRepository {
                 + "AND k.crc32c IS DISTINCT FROM int4send((?::int4[])[k.chunk_index + 1])) RETURNING " + COLUMNS + ") "
                 + (sealed.isPresent() ? ", o AS (" + OUTBOX_INSERT + " "
                         + "SELECT ?::uuid, ?::text, ?::text, ?::text, ?::bytea FROM done) " : "")
-                + "SELECT done.*, pg_notify('" + SETTLED_CHANNEL + "', done.file_id::text) FROM done";
+                + "SELECT done.*, pg_notify('" + SETTLED_CHANNEL + "', " + SettledNotice.completionPayloadSql("done")
+                + ") FROM done";
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             int p = 0;
             ps.setInt(++p, events);

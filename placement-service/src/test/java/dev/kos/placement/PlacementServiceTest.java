@@ -73,7 +73,7 @@ class PlacementServiceTest {
     static Path stateDir;
     /** A LISTEN session on the settled channel, as the gateway keeps one. */
     static java.sql.Connection settledSession;
-    static final java.util.Set<String> settledNotices = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    static final java.util.Map<UUID, dev.kos.metadata.SettledNotice> settledNotices = new java.util.concurrent.ConcurrentHashMap<>();
 
     @BeforeAll
     static void start() {
@@ -207,13 +207,25 @@ class PlacementServiceTest {
             org.postgresql.PGNotification[] ns = settledSession.unwrap(org.postgresql.PGConnection.class).getNotifications();
             if (ns != null) {
                 for (org.postgresql.PGNotification n : ns) {
-                    settledNotices.add(n.getParameter());
+                    dev.kos.metadata.SettledNotice.parse(n.getParameter()).ifPresent(x -> settledNotices.put(x.fileId(), x));
                 }
             }
         } catch (java.sql.SQLException e) {
             throw new IllegalStateException(e);
         }
-        return settledNotices.contains(id.toString());
+        return settledNotices.containsKey(id);
+    }
+
+    /** A completed file's settle notice carries the completed row's own values (the gateway answers from them). */
+    static void assertNoticeTellsTheCompletedRow(UUID id) {
+        FileRecord row = files.find(db, id).orElseThrow();
+        dev.kos.metadata.SettledNotice.Completion told = settledNotices.get(id).completion()
+                .orElseThrow(() -> new AssertionError("the completion's notice carries no values: " + settledNotices.get(id)));
+        assertEquals(row.eventSeq(), told.eventSeq());
+        assertEquals(row.createdAt(), told.createdAt());
+        assertEquals(row.sealedAt(), Optional.of(told.sealedAt()));
+        assertEquals(row.updatedAt(), told.updatedAt());
+        assertEquals(row.completedAt(), Optional.of(told.completedAt()));
     }
 
     static long count(List<EventEnvelope> es, EventEnvelope.PayloadCase type) {
@@ -225,6 +237,7 @@ class PlacementServiceTest {
         UUID id = upload(3);
         Poll.until(Duration.ofSeconds(60), () -> status(id) == FileStatus.COMPLETED, "file completed");
         Poll.until(Duration.ofSeconds(10), () -> settledNotified(id), "kos_file_settled notified with the file id");
+        assertNoticeTellsTheCompletedRow(id);
         Poll.until(Duration.ofSeconds(30), () -> count(eventsOf(id), EventEnvelope.PayloadCase.FILE_COMPLETED) == 1, "file_completed published");
         List<EventEnvelope> es = eventsOf(id);
         for (int i = 1; i < es.size(); i++) {
@@ -278,6 +291,7 @@ class PlacementServiceTest {
         UUID id = upload(2, 1000, 0xBAD);
         Poll.until(Duration.ofSeconds(60), () -> status(id) == FileStatus.FAILED, "file failed");
         Poll.until(Duration.ofSeconds(10), () -> settledNotified(id), "kos_file_settled notified with the file id");
+        assertEquals(Optional.empty(), settledNotices.get(id).completion(), "a failure tells the file only: the gateway reads why");
         assertTrue(files.find(db, id).orElseThrow().failureReason().orElse("").contains("chunk 1"));
         Poll.until(Duration.ofSeconds(30), () -> count(eventsOf(id), EventEnvelope.PayloadCase.UPLOAD_ABORTED) == 1, "upload_aborted published");
         assertEquals(0, count(eventsOf(id), EventEnvelope.PayloadCase.FILE_COMPLETED));
@@ -329,6 +343,7 @@ class PlacementServiceTest {
         Poll.until(Duration.ofSeconds(30), () -> count(eventsOf(ok), EventEnvelope.PayloadCase.FILE_COMPLETED) == 1,
                 "file_completed written with the completion and published");
         Poll.until(Duration.ofSeconds(10), () -> settledNotified(ok), "kos_file_settled notified with the file id");
+        assertNoticeTellsTheCompletedRow(ok); // the transaction's completion (no seal event given)
         long seq = files.find(db, ok).orElseThrow().eventSeq();
         assertEquals(UploadFinalizer.Outcome.ALREADY_FINAL, finalizer.finalizeUpload(ok.toString(), seal, Map.of(0, 1000, 1, 1001)));
         assertEquals(seq, files.find(db, ok).orElseThrow().eventSeq(), "a replay writes nothing");
@@ -391,6 +406,7 @@ class PlacementServiceTest {
             assertEquals(200, payload.getSize());
             assertEquals(2, payload.getChunkCount());
             Poll.until(Duration.ofSeconds(10), () -> settledNotified(id), "kos_file_settled notified with the file id");
+            assertNoticeTellsTheCompletedRow(id);
         }
     }
 
