@@ -54,7 +54,8 @@ import org.apache.kafka.clients.admin.Admin;
  *     (201) before answering 202 with the metadata URL</td></tr>
  * <tr><td>gateway.completion-poll</td><td>250ms</td><td>while POST waits, how often it re-reads the file
  *     anyway; the placement service's commit notifies the gateway ({@code NOTIFY kos_file_settled}) at once,
- *     so this only bounds the extra wait when a notification is lost or the listening session is down</td></tr>
+ *     a completion with the row's own values, so this only bounds the extra wait when a notification is
+ *     lost or the listening session is down</td></tr>
  * <tr><td>gateway.metadata-cache</td><td>100000</td><td>metadata of completed files kept in memory, in
  *     units of one file or one chunk copy (~150 bytes each); PostgreSQL notifies every change to them
  *     ({@code NOTIFY kos_file_changed}), and nothing is served from memory while that session is down;
