@@ -21,9 +21,9 @@ import org.postgresql.PGNotification;
  * The gateway's listening session on PostgreSQL. It wakes uploads waiting for their file to
  * settle (completed or failed by the placement service) as soon as PostgreSQL delivers
  * {@code NOTIFY kos_file_settled}, which the settling transaction sends at its commit (with the
- * completed row's values when it completed: {@link SettledNotice}); and it tells the {@link FileCache} of every change to a completed file
- * ({@code NOTIFY kos_file_changed}) and to what lists show ({@code kos_files_listed}), and when it
- * stops or starts hearing them.
+ * completed row's values when it completed: {@link SettledNotice}); and it tells the
+ * {@link FileCache} of every change to a completed file ({@code NOTIFY kos_file_changed}) and to
+ * what lists show ({@code kos_files_listed}), and when it stops or starts hearing them.
  *
  * <p>One dedicated session per gateway, outside the pool (a LISTEN belongs to its session, and
  * a pooled connection would hand it to random borrowers). The session reconnects when it

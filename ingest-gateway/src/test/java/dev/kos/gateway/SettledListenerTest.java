@@ -133,7 +133,8 @@ class SettledListenerTest {
                 new StoredChunk(0, ChunkIds.of(file.fileId(), 0), 10, 33, "n1", "h:1", false)));
         try (SettledListener.Waiter w = catalog.watchSettled(file.fileId())) {
             db.inTransaction(c -> c.createStatement().execute("SELECT pg_notify('" + FileRepository.SETTLED_CHANNEL
-                    + "', '" + file.fileId() + " 9 1796290867123456 1796290868000000 1796290869000001 1796290869000001')"));
+                    + "', '" + file.fileId() + " 9 2026-12-03T09:41:07.123456Z 2026-12-03T09:41:08Z"
+                    + " 2026-12-03T09:41:09.000001Z 2026-12-03T09:41:09.000001Z')"));
             FileDetail d = catalog.awaitSettled(w, file, result, Duration.ofSeconds(60)).orElseThrow();
             assertEquals(FileStatus.COMPLETED, d.file().status());
             assertEquals(9, d.file().eventSeq());

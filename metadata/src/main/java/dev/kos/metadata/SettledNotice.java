@@ -1,7 +1,7 @@
 package dev.kos.metadata;
 
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
+import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -11,8 +11,8 @@ import java.util.UUID;
  * when the settle was its completion, the values the completing statement gave the row.
  *
  * <p>The payload is {@code <file id>} alone, or {@code <file id> <event_seq> <created_at>
- * <sealed_at> <updated_at> <completed_at>} (timestamps in microseconds since the epoch, the
- * precision of {@code timestamptz}). The statement that completes the file sends it, and
+ * <sealed_at> <updated_at> <completed_at>} (timestamps in UTC to the microsecond, the precision
+ * of {@code timestamptz}, as {@code 2026-12-03T09:41:07.123456Z}). The statement that completes the file sends it, and
  * PostgreSQL delivers it only when that statement commits, so a completion's values are the
  * committed row's, not a hint: the gateway that sealed the file knows the rest of the row (name,
  * type, owner, size, digest, chunks: what it wrote, and what completion checked against) and
@@ -38,13 +38,14 @@ public record SettledNotice(UUID fileId, Optional<Completion> completion) {
     /** The payload of a completion, from the completing statement's row (its columns under {@code alias}). */
     static String completionPayloadSql(String alias) {
         return alias + ".file_id::text || ' ' || " + alias + ".event_seq"
-                + " || ' ' || " + micros(alias + ".created_at") + " || ' ' || " + micros(alias + ".sealed_at")
-                + " || ' ' || " + micros(alias + ".updated_at") + " || ' ' || " + micros(alias + ".completed_at");
+                + " || ' ' || " + utc(alias + ".created_at") + " || ' ' || " + utc(alias + ".sealed_at")
+                + " || ' ' || " + utc(alias + ".updated_at") + " || ' ' || " + utc(alias + ".completed_at");
     }
 
-    private static String micros(String column) {
-        // extract(epoch ...) is numeric (exact) since PostgreSQL 14: no float rounding of microseconds.
-        return "(extract(epoch FROM " + column + ") * 1000000)::bigint";
+    private static String utc(String column) {
+        // Text, not extract(epoch ...): exact to the microsecond on every PostgreSQL version (epoch
+        // is a double before 14), and readable to an operator who LISTENs in psql.
+        return "to_char(" + column + " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')";
     }
 
     /** The notice in {@code payload}, or empty when it is neither form (a sender this code does not know). */
@@ -62,13 +63,10 @@ public record SettledNotice(UUID fileId, Optional<Completion> completion) {
                 return Optional.empty();
             }
             return Optional.of(new SettledNotice(fileId, Optional.of(new Completion(Long.parseLong(parts.get(1)),
-                    instant(parts.get(2)), instant(parts.get(3)), instant(parts.get(4)), instant(parts.get(5))))));
-        } catch (IllegalArgumentException e) { // also NumberFormatException
+                    Instant.parse(parts.get(2)), Instant.parse(parts.get(3)), Instant.parse(parts.get(4)),
+                    Instant.parse(parts.get(5))))));
+        } catch (IllegalArgumentException | DateTimeParseException e) { // also NumberFormatException
             return Optional.empty();
         }
-    }
-
-    private static Instant instant(String micros) {
-        return Instant.EPOCH.plus(Long.parseLong(micros), ChronoUnit.MICROS);
     }
 }

@@ -72,8 +72,16 @@ class SettledNoticeTest {
         Instant t = Instant.parse("2026-12-03T09:41:07.123456Z");
         assertEquals(Optional.of(new SettledNotice(id, Optional.of(new SettledNotice.Completion(4, t, t.plusSeconds(1),
                         t.plusSeconds(2), t.plusSeconds(2))))),
-                SettledNotice.parse(id + " 4 1796290867123456 1796290868123456 1796290869123456 1796290869123456"));
-        for (String bad : new String[] {"", "not-a-file", id + " 4", id + " 4 1 2 3 x", id + " 4 1 2 3 4 5", id + "  4 1 2 3 4"}) {
+                SettledNotice.parse(id + " 4 2026-12-03T09:41:07.123456Z 2026-12-03T09:41:08.123456Z"
+                        + " 2026-12-03T09:41:09.123456Z 2026-12-03T09:41:09.123456Z"));
+        String at = "2026-12-03T09:41:07.123456Z";
+        String three = at + " " + at + " " + at;
+        for (String bad : new String[] {
+                "", "not-a-file", id + " 4",
+                id + " 4 " + three + " 1796290867123456", // a number where a time belongs
+                id + " 4 " + three + " " + at + " " + at, // a value too many
+                id + " x " + three + " " + at, // a sequence that is no number
+                id + "  4 " + three}) { // two spaces
             assertEquals(Optional.empty(), SettledNotice.parse(bad), "'" + bad + "'");
         }
         assertEquals(Optional.empty(), SettledNotice.parse(null));
