@@ -50,14 +50,16 @@ import org.postgresql.PGConnection;
  * (consumers de-duplicate by event id). It wakes on {@code NOTIFY kos_outbox} or every poll;
  * a standby does not listen, it only retries the lock every poll.
  *
- * <p>After a round that published something the relay lingers before it reads again, so the
- * commits of those milliseconds go out in one round, not one round each (Kafka's producer
- * {@code linger.ms}, one level up). A round costs a read and a delete in PostgreSQL, a produce
- * request and a fetch by every consumer, whatever its size. Under 1 MiB uploads on the local
- * stack, a 20 ms linger cut the whole stack's CPU per upload by ~1 ms (16.2-18.9 -> 15.4-17.2;
- * the broker 1.2-1.5 -> 0.9, the placement stream thread 1.0-1.1 -> 0.8, the relay thread
- * 0.5 -> under 0.3). The price is latency under load only: an event committed during a linger
- * waits for its end; the first one after a quiet spell goes out at once.
+ * <p>The relay does not wait for more commits before a round: the commits that land while a
+ * round reads, publishes and deletes go out together in the next one, so a round's size grows
+ * with the load by itself (at ~200 uploads a second on the local stack, ~10 events a round,
+ * 0.4 rounds per upload). An operator may set a linger, a pause after a round that published
+ * (Kafka's producer {@code linger.ms}, one level up): it spares rounds (a read and a delete in
+ * PostgreSQL, a produce request, a fetch by every consumer) at the price of the events that
+ * wait for its end. Its default was 20 ms, which spared ~1 CPU-ms per upload (of 16-19) when the
+ * machine was CPU-bound; on two stacks side by side with 1 MiB uploads, 8 clients, it made each
+ * upload wait ~15 ms more between its seal and its completion (median 25 against 10 ms) and cost
+ * 27 % of the uploads per second (149-156 against 184-218, for 0.3 CPU-ms per upload less).
  *
  * <table>
  *   <caption>Settings (flag, environment variable, default)</caption>
@@ -66,8 +68,9 @@ import org.postgresql.PGConnection;
  *       <td>longest wait for new rows when no NOTIFY arrives; also the standby's lock retry</td></tr>
  *   <tr><td>events.relay-batch</td><td>--events-relay-batch / KOS_EVENTS_RELAY_BATCH</td><td>500</td>
  *       <td>rows read, sent and deleted per round (bounds memory)</td></tr>
- *   <tr><td>events.relay-linger</td><td>--events-relay-linger / KOS_EVENTS_RELAY_LINGER</td><td>20ms</td>
- *       <td>pause after a round that published, to gather the next commits into one round (0: none)</td></tr>
+ *   <tr><td>events.relay-linger</td><td>--events-relay-linger / KOS_EVENTS_RELAY_LINGER</td><td>0ms</td>
+ *       <td>pause after a round that published, to gather more commits into the next round (fewer rounds,
+ *       later events); 0: none, the next round starts at the next commit</td></tr>
  *   <tr><td>events.relay-max-backoff</td><td>--events-relay-max-backoff / KOS_EVENTS_RELAY_MAX_BACKOFF</td><td>5s</td>
  *       <td>longest pause between retries after a publish or database failure</td></tr>
  *   <tr><td>events.files-partitions, ...</td><td colspan="3">the topic settings of {@link Topics}, used when the
@@ -91,7 +94,7 @@ public final class OutboxRelay implements AutoCloseable {
      * their partitions and retention) before its first publish.
      */
     public record Options(Duration poll, int batchSize, Duration maxBackoff, Duration linger, Topics topics) {
-        public static final Duration DEFAULT_LINGER = Duration.ofMillis(20);
+        public static final Duration DEFAULT_LINGER = Duration.ZERO;
 
         public Options {
             if (poll.isNegative() || poll.isZero() || batchSize < 1 || maxBackoff.compareTo(poll) < 0
@@ -102,7 +105,7 @@ public final class OutboxRelay implements AutoCloseable {
             Objects.requireNonNull(topics, "topics");
         }
 
-        /** Options without a linger: each NOTIFY is served at once (tests that count rounds or time them). */
+        /** Options without a linger, as by default, and with the default topics. */
         public Options(Duration poll, int batchSize, Duration maxBackoff) {
             this(poll, batchSize, maxBackoff, Duration.ZERO, Topics.defaults());
         }
