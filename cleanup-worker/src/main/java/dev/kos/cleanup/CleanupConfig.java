@@ -27,6 +27,12 @@ import java.util.Objects;
  *       <td>rows per page (locations, files, sessions) and chunk ids per orphan lookup; bounds memory</td></tr>
  *   <tr><td>cleanup.node-deadline</td><td>--cleanup-node-deadline / KOS_CLEANUP_NODE_DEADLINE</td><td>10s</td>
  *       <td>deadline of one DeleteChunk; a node that misses it is skipped for the round</td></tr>
+ *   <tr><td>cleanup.processed-events-retention</td><td>--cleanup-processed-events-retention /
+ *       KOS_CLEANUP_PROCESSED_EVENTS_RETENTION</td><td>30d</td>
+ *       <td>processed_events rows (the consumer's de-duplication) older than this are deleted, checked every
+ *       hour; 0 keeps them forever. Safe at any age: a replayed event whose row is gone runs an effect that
+ *       changes nothing (docs/operations.md, "Why replays are safe"); the table would otherwise grow by a row
+ *       for every deletion request and aborted upload ever acted on</td></tr>
  *   <tr><td>cleanup.metrics-port</td><td>--cleanup-metrics-port / KOS_CLEANUP_METRICS_PORT</td><td>9465</td>
  *       <td>GET /metrics (Prometheus' text format) on every interface; 0 picks a free port, -1 serves none. Read by
  *       {@link Main} ({@link #metricsPort}), not part of this record: a worker started in code has no endpoint</td></tr>
@@ -34,7 +40,8 @@ import java.util.Objects;
  * </table>
  */
 public record CleanupConfig(String bootstrapServers, String consumerGroup, Duration reapInterval, Duration expireInterval,
-                            Duration orphanInterval, Duration orphanGrace, int batchSize, Duration nodeDeadline) {
+                            Duration orphanInterval, Duration orphanGrace, int batchSize, Duration nodeDeadline,
+                            Duration processedRetention) {
     public static final String DEFAULT_GROUP = "kos-cleanup";
     public static final int DEFAULT_METRICS_PORT = 9465;
 
@@ -53,6 +60,10 @@ public record CleanupConfig(String bootstrapServers, String consumerGroup, Durat
         if (orphanGrace == null || orphanGrace.isNegative()) {
             throw new IllegalArgumentException("cleanup.orphan-grace must be >= 0, got " + orphanGrace);
         }
+        if (processedRetention == null || processedRetention.isNegative()) {
+            throw new IllegalArgumentException("cleanup.processed-events-retention must be >= 0 (0: keep forever), got "
+                    + processedRetention);
+        }
         if (batchSize < 1 || batchSize > 10_000) {
             throw new IllegalArgumentException("cleanup.batch-size must be 1..10000, got " + batchSize);
         }
@@ -60,7 +71,7 @@ public record CleanupConfig(String bootstrapServers, String consumerGroup, Durat
 
     public static CleanupConfig defaults(String bootstrapServers) {
         return new CleanupConfig(bootstrapServers, DEFAULT_GROUP, Duration.ofSeconds(2), Duration.ofSeconds(30),
-                Duration.ofMinutes(10), Duration.ofHours(1), 500, Duration.ofSeconds(10));
+                Duration.ofMinutes(10), Duration.ofHours(1), 500, Duration.ofSeconds(10), Duration.ofDays(30));
     }
 
     public static CleanupConfig fromSettings(Settings s) {
@@ -72,7 +83,8 @@ public record CleanupConfig(String bootstrapServers, String consumerGroup, Durat
                 s.duration("cleanup.orphan-interval", d.orphanInterval()),
                 s.duration("cleanup.orphan-grace", d.orphanGrace()),
                 s.integer("cleanup.batch-size", d.batchSize()),
-                s.duration("cleanup.node-deadline", d.nodeDeadline()));
+                s.duration("cleanup.node-deadline", d.nodeDeadline()),
+                s.duration("cleanup.processed-events-retention", d.processedRetention()));
     }
 
     /** cleanup.metrics-port: where Main serves /metrics, 0 for any free port, -1 for no endpoint. */
@@ -87,17 +99,23 @@ public record CleanupConfig(String bootstrapServers, String consumerGroup, Durat
     /** The same settings under another consumer group (a replay through a fresh group). */
     public CleanupConfig withConsumerGroup(String group) {
         return new CleanupConfig(bootstrapServers, group, reapInterval, expireInterval, orphanInterval, orphanGrace,
-                batchSize, nodeDeadline);
+                batchSize, nodeDeadline, processedRetention);
     }
 
     /** The same settings with other loop intervals (tests drive rounds themselves). */
     public CleanupConfig withIntervals(Duration reap, Duration expire, Duration orphan) {
-        return new CleanupConfig(bootstrapServers, consumerGroup, reap, expire, orphan, orphanGrace, batchSize, nodeDeadline);
+        return new CleanupConfig(bootstrapServers, consumerGroup, reap, expire, orphan, orphanGrace, batchSize, nodeDeadline,
+                processedRetention);
     }
 
     public CleanupConfig withOrphanGrace(Duration grace) {
         return new CleanupConfig(bootstrapServers, consumerGroup, reapInterval, expireInterval, orphanInterval, grace,
-                batchSize, nodeDeadline);
+                batchSize, nodeDeadline, processedRetention);
+    }
+
+    public CleanupConfig withProcessedRetention(Duration retention) {
+        return new CleanupConfig(bootstrapServers, consumerGroup, reapInterval, expireInterval, orphanInterval, orphanGrace,
+                batchSize, nodeDeadline, retention);
     }
 
     private static void requirePositive(String key, Duration d) {

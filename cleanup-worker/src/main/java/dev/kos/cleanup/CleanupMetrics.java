@@ -35,6 +35,9 @@ final class CleanupMetrics {
         registry.counterOf("kos_cleanup_orphans_deleted_total",
                 "Chunks deleted from a node because no metadata needed them (older than cleanup.orphan-grace).",
                 worker::orphansDeleted);
+        registry.counterOf("kos_cleanup_processed_events_pruned_total",
+                "De-duplication rows of event consumers deleted, older than cleanup.processed-events-retention.",
+                worker::processedPruned);
         registry.counterOf("kos_cleanup_events_applied_total",
                 "Deletion requests and aborted uploads whose effect the consumer ran (first deliveries).",
                 worker::eventsApplied);

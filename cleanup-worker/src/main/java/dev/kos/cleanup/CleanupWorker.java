@@ -8,6 +8,7 @@ import dev.kos.metadata.Database;
 import dev.kos.storageclient.StorageClientConfig;
 import dev.kos.storageclient.StorageNodeClients;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
@@ -17,8 +18,9 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 
 /**
  * The running cleanup worker: a consumer of {@value Topics#FILES} that marks the chunks of
- * deleted and aborted files for deletion, and three loops on the database and the nodes:
- * the reaper (chunk copies, then file tombstones), the session expirer and the orphan collector.
+ * deleted and aborted files for deletion, and loops on the database and the nodes: the reaper
+ * (chunk copies, then file tombstones), the session expirer, the orphan collector, and the
+ * pruning of the consumer's old de-duplication rows.
  *
  * <p>Every loop starts from the database each round and every step is idempotent, so several
  * workers may run at once, rounds may be cut short by a crash, and the consumer may replay
@@ -32,6 +34,8 @@ public final class CleanupWorker implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(CleanupWorker.class.getName());
     /** The producer name in the events this worker writes. */
     public static final String PRODUCER = "cleanup-worker";
+    /** How often processed_events is pruned: its retention is days, and a round with nothing to do is one index probe. */
+    static final Duration PRUNE_INTERVAL = Duration.ofHours(1);
 
     /** What one reap round did: copies removed (from nodes, or written off) and files made tombstones. */
     public record ReapRound(int copiesRemoved, int filesDeleted, List<String> nodesSkipped) {
@@ -46,21 +50,24 @@ public final class CleanupWorker implements AutoCloseable {
     private final FileTombstones tombstones;
     private final SessionExpirer expirer;
     private final OrphanCollector orphans;
+    private final ProcessedEventsPruner pruner;
     private final Rounds rounds;
     // What the rounds did, whoever ran them (the loops, tests, tools): read by CleanupMetrics.
     private final LongAdder sessionsExpired = new LongAdder();
     private final LongAdder copiesDeleted = new LongAdder();
     private final LongAdder filesDeleted = new LongAdder();
     private final LongAdder orphansDeleted = new LongAdder();
+    private final LongAdder processedPruned = new LongAdder();
 
     private CleanupWorker(StorageNodeClients clients, EventConsumerLoop consumer, ChunkReaper reaper, FileTombstones tombstones,
-                          SessionExpirer expirer, OrphanCollector orphans, Rounds rounds) {
+                          SessionExpirer expirer, OrphanCollector orphans, ProcessedEventsPruner pruner, Rounds rounds) {
         this.clients = clients;
         this.consumer = consumer;
         this.reaper = reaper;
         this.tombstones = tombstones;
         this.expirer = expirer;
         this.orphans = orphans;
+        this.pruner = pruner;
         this.rounds = rounds;
     }
 
@@ -91,14 +98,19 @@ public final class CleanupWorker implements AutoCloseable {
         OrphanCollector orphans = new OrphanCollector(db, nodes, clients, config.orphanGrace(), config.batchSize(), clock);
         EventConsumerLoop consumer = EventConsumerLoop.start(db, config.bootstrapServers(), config.consumerGroup(),
                 List.of(Topics.FILES), new DeletionRequests());
-        Rounds rounds = new Rounds(3);
-        CleanupWorker worker = new CleanupWorker(clients, consumer, reaper, tombstones, expirer, orphans, rounds);
+        Rounds rounds = new Rounds(4);
+        ProcessedEventsPruner pruner = new ProcessedEventsPruner(db, config.processedRetention(), config.batchSize());
+        CleanupWorker worker = new CleanupWorker(clients, consumer, reaper, tombstones, expirer, orphans, pruner, rounds);
         rounds.every("reap", config.reapInterval(), worker::reapOnce);
         rounds.every("expire", config.expireInterval(), worker::expireOnce);
         rounds.every("orphan", config.orphanInterval(), worker::collectOrphansOnce);
+        if (!config.processedRetention().isZero()) {
+            rounds.every("prune", PRUNE_INTERVAL, worker::pruneProcessedOnce);
+        }
         LOG.info("cleanup worker started: group=" + config.consumerGroup() + " reap every " + config.reapInterval()
                 + ", expire every " + config.expireInterval() + ", orphans every " + config.orphanInterval()
-                + " (grace " + config.orphanGrace() + ")");
+                + " (grace " + config.orphanGrace() + "), processed events kept "
+                + (config.processedRetention().isZero() ? "forever" : config.processedRetention().toString()));
         return worker;
     }
 
@@ -129,6 +141,13 @@ public final class CleanupWorker implements AutoCloseable {
         int deleted = orphans.collectOnce();
         orphansDeleted.add(deleted);
         return deleted;
+    }
+
+    /** Deletes the processed_events rows older than cleanup.processed-events-retention (none when it is 0); returns how many. */
+    public int pruneProcessedOnce() {
+        int pruned = pruner.pruneOnce();
+        processedPruned.add(pruned);
+        return pruned;
     }
 
     /** Events whose effect the consumer ran (first deliveries to this consumer group). */
@@ -164,6 +183,11 @@ public final class CleanupWorker implements AutoCloseable {
     /** Orphan chunks deleted from nodes since this worker started. */
     long orphansDeleted() {
         return orphansDeleted.sum();
+    }
+
+    /** processed_events rows pruned since this worker started. */
+    long processedPruned() {
+        return processedPruned.sum();
     }
 
     /** Rounds run and failed by each loop. */

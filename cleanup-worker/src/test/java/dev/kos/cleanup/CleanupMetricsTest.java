@@ -52,7 +52,7 @@ class CleanupMetricsTest {
     void whatTheWorkerDidIsCounted() throws Exception {
         Map<String, Double> before = scrape();
         assertEquals(0.0, before.get("kos_cleanup_sessions_expired_total"));
-        for (String loop : new String[] {"reap", "expire", "orphan"}) {
+        for (String loop : new String[] {"reap", "expire", "orphan", "prune"}) {
             assertEquals(0.0, before.get("kos_cleanup_rounds_total{loop=\"" + loop + "\"}"), "the loops wait an hour here");
             assertEquals(0.0, before.get("kos_cleanup_round_failures_total{loop=\"" + loop + "\"}"));
         }
@@ -66,12 +66,15 @@ class CleanupMetricsTest {
         clock.set(Instant.now().plus(Duration.ofHours(2))); // the orphan is past its grace
         assertEquals(1, worker.collectOrphansOnce());
         assertFalse(h.listed(a).contains(orphan));
+        h.processedAgo("cleanup-metrics-old", CleanupConfig.defaults("unused:1").processedRetention().plusDays(1));
+        assertEquals(1, worker.pruneProcessedOnce());
 
         Map<String, Double> s = scrape();
         assertEquals(1.0, s.get("kos_cleanup_sessions_expired_total"));
         assertEquals(3.0, s.get("kos_cleanup_chunk_copies_deleted_total"));
         assertEquals(1.0, s.get("kos_cleanup_files_deleted_total"));
         assertEquals(1.0, s.get("kos_cleanup_orphans_deleted_total"));
+        assertEquals(1.0, s.get("kos_cleanup_processed_events_pruned_total"));
         assertTrue(s.get("kos_db_pool_wait_seconds_count") > 0, "the pool's checkouts were timed");
         assertTrue(s.containsKey("kos_db_pool_connections{state=\"idle\"}"), s::toString);
         assertTrue(s.get("jvm_threads_live") > 0);

@@ -331,6 +331,21 @@ final class Harness implements AutoCloseable {
     }
 
     /** Every row of the tables cleanup touches, as text, in a stable order: to compare "row for row". */
+    /** A processed_events row of {@code consumer} for a new event id, written {@code age} ago; returns the id. */
+    UUID processedAgo(String consumer, Duration age) {
+        UUID id = UUID.randomUUID();
+        db.withConnection(c -> {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "INSERT INTO processed_events (consumer, event_id, processed_at) VALUES (?, ?, now() - make_interval(secs => ?))")) {
+                ps.setString(1, consumer);
+                ps.setObject(2, id);
+                ps.setDouble(3, age.toSeconds());
+                return ps.executeUpdate();
+            }
+        });
+        return id;
+    }
+
     String snapshot() {
         StringBuilder out = new StringBuilder();
         for (String table : List.of("files ORDER BY file_id", "chunks ORDER BY chunk_id", "chunk_locations ORDER BY chunk_id, node_id",

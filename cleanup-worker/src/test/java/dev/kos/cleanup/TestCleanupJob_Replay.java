@@ -2,12 +2,16 @@ package dev.kos.cleanup;
 
 import dev.kos.testkit.Poll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kos.metadata.FileStatus;
 import dev.kos.metadata.LocationState;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
@@ -15,7 +19,11 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** Replaying kos.files.v1 from the beginning through a fresh consumer group changes no row and no chunk. */
+/**
+ * Replaying kos.files.v1 from the beginning through a fresh consumer group changes no row and no
+ * chunk, which is also what makes pruning old processed_events rows safe: a replay past a pruned
+ * row is a first delivery, as in a fresh group.
+ */
 class TestCleanupJob_Replay {
     @RegisterExtension
     static SharedKafka kafka = new SharedKafka();
@@ -79,5 +87,44 @@ class TestCleanupJob_Replay {
         assertEquals(bBefore, h.listed(b), "chunk for chunk on b");
         assertEquals(FileStatus.COMPLETED, h.status(kept));
         assertEquals(FileStatus.UPLOADING, h.status(uploading));
+    }
+
+    @Test
+    void processedEventsOlderThanTheRetentionArePrunedInBatches() {
+        // Batches of two, so six old rows take four statements.
+        ProcessedEventsPruner pruner = new ProcessedEventsPruner(h.db, Duration.ofDays(30), 2);
+        List<UUID> old = new ArrayList<>();
+        List<UUID> young = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            old.add(h.processedAgo("prune-test-a", Duration.ofDays(31 + i)));
+        }
+        old.add(h.processedAgo("prune-test-b", Duration.ofDays(400))); // any consumer's rows age out
+        young.add(h.processedAgo("prune-test-a", Duration.ofDays(29)));
+        young.add(h.processedAgo("prune-test-b", Duration.ZERO));
+
+        assertEquals(6, pruner.pruneOnce());
+        for (UUID id : old) {
+            assertFalse(processed(id), "pruned: " + id);
+        }
+        for (UUID id : young) {
+            assertTrue(processed(id), "kept, younger than the retention: " + id);
+        }
+        assertEquals(0, pruner.pruneOnce(), "nothing older is left");
+
+        UUID ancient = h.processedAgo("prune-test-a", Duration.ofDays(4000));
+        assertEquals(0, new ProcessedEventsPruner(h.db, Duration.ZERO, 2).pruneOnce(), "a retention of 0 keeps every row");
+        assertTrue(processed(ancient));
+        assertEquals(1, pruner.pruneOnce());
+    }
+
+    private static boolean processed(UUID id) {
+        return h.db.withConnection(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM processed_events WHERE event_id = ?")) {
+                ps.setObject(1, id);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next();
+                }
+            }
+        });
     }
 }
