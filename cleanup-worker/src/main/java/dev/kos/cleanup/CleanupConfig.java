@@ -113,11 +113,6 @@ public record CleanupConfig(String bootstrapServers, String consumerGroup, Durat
                 batchSize, nodeDeadline, processedRetention);
     }
 
-    public CleanupConfig withProcessedRetention(Duration retention) {
-        return new CleanupConfig(bootstrapServers, consumerGroup, reapInterval, expireInterval, orphanInterval, orphanGrace,
-                batchSize, nodeDeadline, retention);
-    }
-
     private static void requirePositive(String key, Duration d) {
         if (d == null || d.isZero() || d.isNegative()) {
             throw new IllegalArgumentException(key + " must be > 0, got " + d);
