@@ -104,9 +104,8 @@ public final class CleanupWorker implements AutoCloseable {
         rounds.every("reap", config.reapInterval(), worker::reapOnce);
         rounds.every("expire", config.expireInterval(), worker::expireOnce);
         rounds.every("orphan", config.orphanInterval(), worker::collectOrphansOnce);
-        if (!config.processedRetention().isZero()) {
-            rounds.every("prune", PRUNE_INTERVAL, worker::pruneProcessedOnce);
-        }
+        // A retention of 0 is the pruner's to honour (its round returns at once), not a second check here.
+        rounds.every("prune", PRUNE_INTERVAL, worker::pruneProcessedOnce);
         LOG.info("cleanup worker started: group=" + config.consumerGroup() + " reap every " + config.reapInterval()
                 + ", expire every " + config.expireInterval() + ", orphans every " + config.orphanInterval()
                 + " (grace " + config.orphanGrace() + "), processed events kept "
