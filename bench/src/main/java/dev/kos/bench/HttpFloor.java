@@ -37,7 +37,13 @@ import java.util.concurrent.ThreadLocalRandom;
  *       the gateway writes a download (its {@code SmallFirstWrite}: Helidon copies a first write
  *       whole behind the headers);
  *   <li>{@code /relay}, with a GRPC_PORT: the same, after asking a {@code grpc} process for the
- *       bytes in one server-streaming call, as the gateway asks a storage node for a chunk.
+ *       bytes in one server-streaming call, as the gateway asks a storage node for a chunk;
+ * </ul>
+ * and two POSTs of an upload's body, answered 201 with a small JSON body:
+ * <ul>
+ *   <li>{@code /sink}: the body read in 64 KiB pieces and dropped (the server's receive alone);
+ *   <li>{@code /put}: the body read whole into a reused array, then sent to the {@code grpc} process in one unary call
+ *       that drops it (both hops of an upload's bytes; no hash, no disk, no metadata, no events).
  * </ul>
  * {@code grpc PORT} runs that gRPC server: grpc-java's Netty transport with its stock settings and
  * executor, answering every call with one 1 MiB message from memory, drained into the transport's
@@ -59,6 +65,14 @@ public final class HttpFloor {
             .setFullMethodName("floor.Floor/Get")
             .setRequestMarshaller(new Bytes(null))
             .setResponseMarshaller(new Bytes(new ArrayBlockingQueue<>(16)))
+            .build();
+
+    /** An upload's bytes to the second process in one unary call, answered with nothing. */
+    private static final MethodDescriptor<byte[], byte[]> PUT = MethodDescriptor.<byte[], byte[]>newBuilder()
+            .setType(MethodDescriptor.MethodType.UNARY)
+            .setFullMethodName("floor.Floor/Put")
+            .setRequestMarshaller(new Bytes(new ArrayBlockingQueue<>(16)))
+            .setResponseMarshaller(new Bytes(null))
             .build();
 
     private HttpFloor() {
@@ -83,6 +97,11 @@ public final class HttpFloor {
                             out.onNext(body);
                             out.onCompleted();
                         }))
+                        .addMethod(PUT, ServerCalls.asyncUnaryCall((request, out) -> {
+                            ((Bytes) PUT.getRequestMarshaller()).release(request);
+                            out.onNext(new byte[0]);
+                            out.onCompleted();
+                        }))
                         .build())
                 .build()
                 .start();
@@ -95,6 +114,14 @@ public final class HttpFloor {
                 : NettyChannelBuilder.forAddress("127.0.0.1", grpcPort).usePlaintext().directExecutor()
                         .maxInboundMessageSize(2 << 20).build();
         Bytes frames = (Bytes) GET.getResponseMarshaller();
+        BlockingQueue<byte[]> bodies = new ArrayBlockingQueue<>(64);
+        for (int i = 0; i < 64; i++) {
+            bodies.add(new byte[64 * 1024]);
+        }
+        BlockingQueue<byte[]> uploads = new ArrayBlockingQueue<>(16); // as the gateway reuses its chunk buffers
+        for (int i = 0; i < 16; i++) {
+            uploads.add(new byte[body.length]);
+        }
         WebServer server = Main.server("127.0.0.1", port)
                 .routing(r -> r
                         .get("/bytes", (req, res) -> res.send(body))
@@ -118,11 +145,41 @@ public final class HttpFloor {
                                     }
                                 }
                             }
+                        })
+                        .post("/sink", (req, res) -> {
+                            try (InputStream in = req.content().inputStream()) {
+                                byte[] b = bodies.take();
+                                try {
+                                    while (in.read(b) >= 0) {
+                                        // dropped: what receiving an upload costs the server alone
+                                    }
+                                } finally {
+                                    bodies.put(b);
+                                }
+                            }
+                            res.status(201).send(CREATED);
+                        })
+                        .post("/put", (req, res) -> {
+                            int n = (int) req.headers().contentLength().orElseThrow();
+                            byte[] b = n == body.length ? uploads.take() : new byte[n];
+                            try (InputStream in = req.content().inputStream()) {
+                                if (in.readNBytes(b, 0, n) != n || in.read() >= 0) {
+                                    throw new IOException("the body was not " + n + " bytes");
+                                }
+                                ClientCalls.blockingUnaryCall(channel, PUT, CallOptions.DEFAULT, b);
+                            } finally {
+                                if (b.length == body.length) {
+                                    uploads.put(b);
+                                }
+                            }
+                            res.status(201).send(CREATED);
                         }))
                 .build()
                 .start();
         System.out.println("HttpFloor on 127.0.0.1:" + server.port() + (channel == null ? "" : ", relaying from " + grpcPort));
     }
+
+    private static final byte[] CREATED = "{\"status\":\"created\"}".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
     private static void write(OutputStream out, byte[] b, int n) throws IOException {
         int head = Math.min(HEAD, n);
