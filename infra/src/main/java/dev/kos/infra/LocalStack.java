@@ -209,13 +209,14 @@ public final class LocalStack implements AutoCloseable {
         for (int i = 1; i <= config.nodes(); i++) {
             startNode(i);
         }
-        // One stream thread, not the service's default three: the threads are there to overlap
-        // finalizing commits that wait for PostgreSQL's WAL flush, and the embedded PostgreSQL
-        // does not wait for it (synchronous_commit=off), so here they overlapped nothing and cost
-        // CPU: 1 MiB uploads on warm stacks, 4 runs each, placement 4.5-4.9 -> 3.0-3.3 CPU-ms per
-        // upload, the whole stack 26.6-27.7 -> 23.1-25.6 (bench/README.md, small uploads). The
-        // price: a finalization waits for the one thread (sealed -> completed 23 -> 40 ms in two
-        // full bench runs), while the POST's p50 still fell (121 -> 115 ms).
+        // One stream thread, not the service's default three. Three overlap finalizing commits that
+        // wait for PostgreSQL's WAL flush; on this one-machine stack that buys little and costs CPU
+        // that the uploads share. Measured first while the embedded PostgreSQL still committed without
+        // waiting (e64cbca: placement 4.5-4.9 -> 3.0-3.3 CPU-ms per 1 MiB upload); measured again since
+        // it commits durably, on two fresh stacks warmed alike, four alternated pairs of 12 s runs of
+        // 1 MiB uploads: three threads settled a file ~1.5 ms sooner (the gateway's wait for the
+        // completion, median 14-17 against 16-19 ms) for +0.4 placement CPU-ms per upload, and the
+        // same uploads per second (150-174 against 150-179). bench/README.md, small uploads.
         // KOS_PLACEMENT_STREAM_THREADS set by the caller still wins.
         startService("placement", "dev.kos.placement.Main", List.of("-Xmx384m"), Map.of("KOS_PLACEMENT_STREAM_THREADS", "1"),
                 "--placement-state-dir=" + home.resolve("placement"),
