@@ -37,7 +37,7 @@ NGINX_PORT="${NGINX_PORT:-18780}"
 FLOOR_PORT="${FLOOR_PORT:-18781}"
 GRPC_PORT="${GRPC_PORT:-18782}"
 
-. bench/standalone-node.sh   # bench_classpath, and its EXIT trap for nodes (none started here)
+. bench/standalone-node.sh   # bench_classpath, await_log, and an EXIT trap for nodes (none started here)
 bench_classpath bench/work/http-floor   # relative: it builds the path from $PWD
 
 STARTED=()
@@ -53,6 +53,8 @@ WORK=$W/limits PORT=$NGINX_PORT SETTLE=0 REPS=1 SECTIONS=" "
 . /work/shared/bench/limits.sh
 set +u
 trap stop_all EXIT   # limits.sh sets its own trap; ours stops what this script started
+BODY="$W/body-1m.bin"   # what every side serves or receives
+head -c $((1 << 20)) /dev/urandom > "$BODY"
 nginx_start || { echo "nginx did not start: see $W/limits/nginx/logs/error.log" >&2; exit 1; }
 
 # start_floor LOG JVM_FLAG... -- ARG...: one HttpFloor process, its pid added to STARTED; returns once it serves
@@ -63,18 +65,12 @@ start_floor() {
   shift
   java --enable-native-access=ALL-UNNAMED -XX:+UseSerialGC "${jvm[@]}" -cp "$CP" dev.kos.bench.HttpFloor "$@" > "$log" 2>&1 &
   STARTED+=($!)
-  for _ in $(seq 100); do
-    grep -q "HttpFloor.* on" "$log" && return 0
-    kill -0 "$!" 2>/dev/null || break
-    sleep 0.1 # polling the log inside a bounded loop
-  done
-  cat "$log" >&2
-  exit 1
+  await_log "$log" "HttpFloor.* on" "$!" 10 || exit 1
 }
 # the gRPC side with a node's heap, the HTTP side with the gateway's
-start_floor "$W/grpc.log" -Xmx256m -- grpc "$GRPC_PORT"
+start_floor "$W/grpc.log" -Xmx256m -- grpc "$GRPC_PORT" "$BODY"
 GRPC_PID=${STARTED[0]}
-start_floor "$W/floor.log" -Xmx288m -Xmn64m -- http "$FLOOR_PORT" "$GRPC_PORT"
+start_floor "$W/floor.log" -Xmx288m -Xmn64m -- http "$FLOOR_PORT" "$GRPC_PORT" "$BODY"
 FLOOR_PID=${STARTED[1]}
 
 descendants() { local p; for p in $(pgrep -P "$1"); do echo "$p"; descendants "$p"; done; }
@@ -92,8 +88,6 @@ NG="http://127.0.0.1:$NGINX_PORT"
 declare -A ARGS PIDS
 nginx_master=$(cat "$W/limits/nginx/nginx.pid")
 PIDS[nginx]="$nginx_master $(pgrep -P "$nginx_master" | tr '\n' ' ')"
-BODY="$W/body-1m.bin"
-head -c $((1 << 20)) /dev/urandom > "$BODY"
 # ARGS: what follows wrk's own flags; for uploads the round's tag is appended (a new name per upload)
 if [ "$MODE" = download ]; then
   UNIT=GET

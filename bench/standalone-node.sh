@@ -30,9 +30,16 @@ start_bench_node() {
     --node-data-dir="$dir" --node-reserve-bytes=0 "$@" >"$log" 2>&1 &
   NODE_PID=$!
   BENCH_NODE_PIDS+=("$NODE_PID")
-  for _ in $(seq 300); do
-    grep -q "serving on port" "$log" && return 0
-    kill -0 "$NODE_PID" 2>/dev/null || break
+  await_log "$log" "serving on port" "$NODE_PID" 30
+}
+
+# await_log LOG PATTERN PID SECONDS: returns once LOG matches PATTERN; fails, showing the log, if
+# PID ends or SECONDS pass first.
+await_log() {
+  local log=$1 pattern=$2 pid=$3 i
+  for ((i = 0; i < $4 * 10; i++)); do
+    grep -q "$pattern" "$log" && return 0
+    kill -0 "$pid" 2>/dev/null || break
     sleep 0.1 # polling the log inside a bounded loop
   done
   cat "$log" >&2

@@ -20,17 +20,18 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * What the gateway's frameworks alone cost a 1 MiB download on this machine, with nothing of ours
  * in the way: no metadata, no disk or page-cache read, no checksum, no read permits.
  *
- * <p>{@code http PORT [GRPC_PORT]} runs Helidon SE built exactly as the gateway builds it
- * ({@link Main#server}) and answers three GETs with the same 1 MiB held in memory:
+ * <p>{@code http PORT GRPC_PORT BODY_FILE} runs Helidon SE built exactly as the gateway builds it
+ * ({@link Main#server}) and answers three GETs with the file's bytes (1 MiB) held in memory:
  * <ul>
  *   <li>{@code /bytes}: {@code send(byte[])}, Helidon's own path for a body it is given whole;
  *   <li>{@code /stream}: through the response's output stream, the first 16 KiB, then the rest, as
@@ -45,7 +46,7 @@ import java.util.concurrent.ThreadLocalRandom;
  *   <li>{@code /put}: the body read whole into a reused array, then sent to the {@code grpc} process in one unary call
  *       that drops it (both hops of an upload's bytes; no hash, no disk, no metadata, no events).
  * </ul>
- * {@code grpc PORT} runs that gRPC server: grpc-java's Netty transport with its stock settings and
+ * {@code grpc PORT BODY_FILE} runs that gRPC server: grpc-java's Netty transport with its stock settings and
  * executor, answering every call with one 1 MiB message from memory, drained into the transport's
  * buffer in one write (as a node drains a frame). The client side parses each message into one of
  * a few reused arrays (the gateway pools its frame arrays too) and calls back on the transport
@@ -79,13 +80,18 @@ public final class HttpFloor {
     }
 
     public static void main(String[] args) throws Exception {
+        boolean grpc = args.length == 3 && args[0].equals("grpc");
+        if (!grpc && !(args.length == 4 && args[0].equals("http"))) {
+            throw new IllegalArgumentException("usage: HttpFloor http PORT GRPC_PORT BODY_FILE | grpc PORT BODY_FILE"
+                    + " (GRPC_PORT 0: no /relay, no /put)");
+        }
         int port = Integer.parseInt(args[1]);
-        byte[] body = new byte[1 << 20];
-        ThreadLocalRandom.current().nextBytes(body);
-        switch (args[0]) {
-            case "grpc" -> grpc(port, body);
-            case "http" -> http(port, args.length > 2 ? Integer.parseInt(args[2]) : 0, body);
-            default -> throw new IllegalArgumentException("usage: HttpFloor http PORT [GRPC_PORT] | grpc PORT");
+        // Every side serves the caller's file, so the harness checks each answer byte for byte.
+        byte[] body = Files.readAllBytes(Path.of(args[args.length - 1]));
+        if (grpc) {
+            grpc(port, body);
+        } else {
+            http(port, Integer.parseInt(args[2]), body);
         }
     }
 
