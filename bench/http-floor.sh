@@ -21,7 +21,7 @@
 # Usage: [MODE=download|upload] bench/http-floor.sh [ROUNDS] [SECONDS]   (download, 4, 15)
 # Env: GW (the stack's gateway URL), KOS_HOME (the stack's --home; default .kos), NGINX_PORT
 # (18780), FLOOR_PORT (18781), GRPC_PORT (18782), WARM (20: seconds of unrecorded runs per target
-# first), SKIP_BUILD=1.
+# first), SKIP_BUILD=1, SHARED_BENCH (where limits.sh is, as for bench/run.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bin/java-env.sh
@@ -50,7 +50,7 @@ trap stop_all EXIT
 
 # limits.sh as a library: with SECTIONS set to a blank it defines nginx_start/nginx_stop only.
 WORK=$W/limits PORT=$NGINX_PORT SETTLE=0 REPS=1 SECTIONS=" "
-. /work/shared/bench/limits.sh
+. "${SHARED_BENCH:-/work/shared/bench}/limits.sh"   # as bench/run.sh finds it
 set +u
 trap stop_all EXIT   # limits.sh sets its own trap; ours stops what this script started
 BODY="$W/body-1m.bin"   # what every side serves or receives
@@ -135,7 +135,7 @@ if [ "$MODE" = download ]; then
 fi
 for t in "${TARGETS[@]}"; do wrk_cmd "$t" "warm-$t" "$WARM"; "${CMD[@]}" > /dev/null; drop_nginx_uploads; done
 
-declare -A RPS CPU WRKCPU P99
+declare -A RPS CPU WRKCPU
 run() {   # run TARGET ROUND
   local t=$1 out="$W/wrk-$1-$2.txt" c0 c1 n
   # shellcheck disable=SC2086
@@ -153,7 +153,7 @@ run() {   # run TARGET ROUND
   wcpu=$(awk -v n="$n" '{ printf "%.3f", ($1 + $2) * 1000 / n }' "$W/time.txt")
   if grep -q "Non-2xx\|Socket errors" "$out"; then echo "$t: errors in $out" >&2; exit 1; fi
   printf '%-12s round %d: %8.1f %ss/s  p50 %-8s p99 %-8s server %s CPU-ms/%s  wrk %s\n' "$t" "$2" "$rps" "$UNIT" "$p50" "$p99" "$cpu" "$UNIT" "$wcpu"
-  RPS[$t]+="$rps "; CPU[$t]+="$cpu "; WRKCPU[$t]+="$wcpu "; P99[$t]+="$p99 "
+  RPS[$t]+="$rps "; CPU[$t]+="$cpu "; WRKCPU[$t]+="$wcpu "
 }
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
@@ -182,4 +182,5 @@ for t in "${TARGETS[@]}"; do
 done
 echo
 echo "The targets and the CPU counted: the header of bench/http-floor.sh; the servers: bench/src/main/java/dev/kos/bench/HttpFloor.java."
-} 2>&1 | tee "$OUT"
+} 2>&1 | tee "$OUT.tmp"
+mv "$OUT.tmp" "$OUT"   # only a finished run leaves a result
