@@ -1,6 +1,7 @@
 package dev.kos.bench;
 
 import dev.kos.gateway.Main;
+import dev.kos.gateway.SmallFirstWrite;
 import io.grpc.CallOptions;
 import io.grpc.Drainable;
 import io.grpc.KnownLength;
@@ -34,8 +35,8 @@ import java.util.concurrent.BlockingQueue;
  * ({@link Main#server}) and answers three GETs with the file's bytes (1 MiB) held in memory:
  * <ul>
  *   <li>{@code /bytes}: {@code send(byte[])}, Helidon's own path for a body it is given whole;
- *   <li>{@code /stream}: through the response's output stream, the first 16 KiB, then the rest, as
- *       the gateway writes a download (its {@code SmallFirstWrite}: Helidon copies a first write
+ *   <li>{@code /stream}: through the response's output stream wrapped in the gateway's own
+ *       {@link SmallFirstWrite}, as the gateway writes a download (Helidon copies a first write
  *       whole behind the headers);
  *   <li>{@code /relay}, with a GRPC_PORT: the same, after asking a {@code grpc} process for the
  *       bytes in one server-streaming call, as the gateway asks a storage node for a chunk;
@@ -58,9 +59,6 @@ import java.util.concurrent.BlockingQueue;
  * gateway's and a node's JVM flags and runs them beside nginx and a stack.
  */
 public final class HttpFloor {
-    /** As the gateway's {@code SmallFirstWrite.HEAD}: the first write that rides with the headers. */
-    private static final int HEAD = 16 * 1024;
-
     private static final MethodDescriptor<byte[], byte[]> GET = MethodDescriptor.<byte[], byte[]>newBuilder()
             .setType(MethodDescriptor.MethodType.SERVER_STREAMING)
             .setFullMethodName("floor.Floor/Get")
@@ -133,19 +131,19 @@ public final class HttpFloor {
                         .get("/bytes", (req, res) -> res.send(body))
                         .get("/stream", (req, res) -> {
                             res.header(HeaderNames.CONTENT_LENGTH, Integer.toString(body.length));
-                            try (OutputStream out = res.outputStream()) {
-                                write(out, body, body.length);
+                            try (OutputStream out = new SmallFirstWrite(res.outputStream())) {
+                                out.write(body);
                             }
                         })
                         .get("/relay", (req, res) -> {
                             res.header(HeaderNames.CONTENT_LENGTH, Integer.toString(body.length));
-                            try (OutputStream out = res.outputStream()) {
+                            try (OutputStream out = new SmallFirstWrite(res.outputStream())) {
                                 Iterator<byte[]> messages = ClientCalls.blockingServerStreamingCall(channel, GET,
                                         CallOptions.DEFAULT, new byte[0]);
                                 while (messages.hasNext()) {
                                     byte[] m = messages.next();
                                     try {
-                                        write(out, m, m.length);
+                                        out.write(m);
                                     } finally {
                                         frames.release(m);
                                     }
@@ -186,12 +184,6 @@ public final class HttpFloor {
     }
 
     private static final byte[] CREATED = "{\"status\":\"created\"}".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-
-    private static void write(OutputStream out, byte[] b, int n) throws IOException {
-        int head = Math.min(HEAD, n);
-        out.write(b, 0, head);
-        out.write(b, head, n - head);
-    }
 
     /** Byte arrays as messages: sent in one drain, parsed into a reused array of the message's size. */
     private static final class Bytes implements MethodDescriptor.Marshaller<byte[]> {

@@ -13,14 +13,16 @@ import java.io.OutputStream;
  * GET's gateway CPU after the socket itself (JFR: {@code BufferData.read} and
  * {@code BlockingOutputStream.write(BufferData)}, ~22 % of samples). Writes after the first go to
  * the socket as they are.
+ *
+ * <p>Public for bench's {@code HttpFloor}, which writes its floor's downloads the same way.
  */
-final class SmallFirstWrite extends FilterOutputStream {
+public final class SmallFirstWrite extends FilterOutputStream {
     /** Enough for the headers' segment to carry some body; small enough that the copy is noise. */
     static final int HEAD = 16 * 1024;
 
     private boolean first = true;
 
-    SmallFirstWrite(OutputStream out) {
+    public SmallFirstWrite(OutputStream out) {
         super(out);
     }
 
