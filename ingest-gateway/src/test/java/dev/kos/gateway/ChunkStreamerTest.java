@@ -57,6 +57,7 @@ class ChunkStreamerTest {
     private StorageNodeServer a;
     private StorageNodeServer b;
     private StorageNodeClients clients;
+    private ReadPermits permits;
     private ChunkStreamer streamer;
     private final GatewayMetrics metrics = new GatewayMetrics();
     // Held here: the logging framework keeps loggers only weakly.
@@ -83,7 +84,8 @@ class ChunkStreamerTest {
         a = StorageNodeServer.start(StorageNodeConfig.loopback("node-a", dir.resolve("a")));
         b = StorageNodeServer.start(StorageNodeConfig.loopback("node-b", dir.resolve("b")));
         clients = new StorageNodeClients();
-        streamer = new ChunkStreamer(clients, new ReadPermits(GatewayConfig.DEFAULT_READ_STREAMS, WAIT), metrics);
+        permits = new ReadPermits(GatewayConfig.DEFAULT_READ_STREAMS, WAIT);
+        streamer = new ChunkStreamer(clients, permits, metrics);
         previousLevel = nodeReads.getLevel();
         nodeReads.setLevel(Level.FINE);
         recorder.setLevel(Level.ALL);
@@ -236,8 +238,12 @@ class ChunkStreamerTest {
         assertTrue(out.size() <= 2 * CHUNK, "nothing after the bad chunk");
         assertEquals(1, metric("kos_gateway_chunk_checksum_failures_total"));
         String c2 = chunks.get(2).chunk().chunkId();
-        // Chunk 2 was opened ahead; the failure must not leave it running on the node.
-        await(() -> logged(c2, "outcome=cancelled"), "read of chunk 2 cancelled, log: " + nodeLog);
+        // Chunk 2 was opened ahead; the failure must not leave it open here nor running on the node.
+        assertEquals(0, permits.inUse(), "the read opened ahead is closed, its permit returned");
+        // The node's read ends cancelled, or already sent whole when the stream's HTTP/2 window
+        // (auto-tuned, and large on loopback) took all 8 MiB before chunk 1 failed: a race the test
+        // cannot order. A read left open would log neither.
+        await(() -> logged(c2, "outcome=cancelled") || logged(c2, "outcome=ok"), "read of chunk 2 ended, log: " + nodeLog);
     }
 
     /** Counts {@code entered} down on its first write, then blocks every write until {@code open} is. */
@@ -264,8 +270,8 @@ class ChunkStreamerTest {
     @Test
     void aReadAheadTakesASparePermitAndDownloadsBeyondTheBudgetWait() throws Exception {
         StoredFile f = store(3 * CHUNK, 6);
-        ReadPermits permits = new ReadPermits(2, WAIT);
-        ChunkStreamer budgeted = new ChunkStreamer(clients, permits, metrics);
+        ReadPermits budget = new ReadPermits(2, WAIT);
+        ChunkStreamer budgeted = new ChunkStreamer(clients, budget, metrics);
         CountDownLatch entered = new CountDownLatch(1);
         CountDownLatch open = new CountDownLatch(1);
         ByteArrayOutputStream first = new ByteArrayOutputStream();
@@ -276,12 +282,12 @@ class ChunkStreamerTest {
                 return null;
             });
             assertTrue(entered.await(WAIT.toSeconds(), TimeUnit.SECONDS), "the first download writes");
-            assertEquals(2, permits.inUse(), "streaming chunk 0 with chunk 1 read ahead");
+            assertEquals(2, budget.inUse(), "streaming chunk 0 with chunk 1 read ahead");
             Future<?> two = pool.submit(() -> {
                 budgeted.write(f.chunks(), CHUNK, ByteRange.whole(3 * CHUNK), second);
                 return null;
             });
-            await(() -> permits.waiting() == 1, "the second download waits for a permit");
+            await(() -> budget.waiting() == 1, "the second download waits for a permit");
             assertEquals(0, second.size());
             open.countDown();
             one.get(WAIT.toSeconds(), TimeUnit.SECONDS);
@@ -289,14 +295,14 @@ class ChunkStreamerTest {
         }
         assertArrayEquals(f.data(), first.toByteArray());
         assertArrayEquals(f.data(), second.toByteArray());
-        assertEquals(0, permits.inUse(), "every permit is returned");
+        assertEquals(0, budget.inUse(), "every permit is returned");
     }
 
     @Test
     void aDownloadWhosePermitDoesNotComeIsCutBeforeAnyByte() throws Exception {
         StoredFile f = store(CHUNK, 8);
-        ReadPermits permits = new ReadPermits(1, Duration.ofMillis(200));
-        ChunkStreamer budgeted = new ChunkStreamer(clients, permits, metrics);
+        ReadPermits budget = new ReadPermits(1, Duration.ofMillis(200));
+        ChunkStreamer budgeted = new ChunkStreamer(clients, budget, metrics);
         CountDownLatch entered = new CountDownLatch(1);
         CountDownLatch open = new CountDownLatch(1);
         try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
@@ -313,6 +319,6 @@ class ChunkStreamerTest {
             open.countDown();
             holder.get(WAIT.toSeconds(), TimeUnit.SECONDS);
         }
-        assertEquals(0, permits.inUse());
+        assertEquals(0, budget.inUse());
     }
 }
