@@ -282,6 +282,7 @@ public final class OutboxRelay implements AutoCloseable {
         if (session == null) {
             session = sessions.open();
             session.setAutoCommit(true);
+            configureSession(session);
         }
         if (!active) {
             boolean locked;
@@ -304,6 +305,22 @@ public final class OutboxRelay implements AutoCloseable {
             }
         }
         return active;
+    }
+
+    /**
+     * The session's deletes commit without waiting for their WAL flush ({@code synchronous_commit
+     * = off}, this session only). A delete lost to a database crash makes its rows reappear, and
+     * they are published again in id order: at least once, as after any failed round, and
+     * consumers de-duplicate by event id. No row is lost that way, and visibility is unchanged: an
+     * async commit is seen by every session at once, so a standby that takes over reads no row
+     * this relay deleted. What it spares is a WAL flush per round (~0.4 per 1 MiB upload on the
+     * local stack, of ~2.6) and the round's wait for it, which events committed meanwhile share.
+     * The writers' commits stay synchronous: their rows are what must not be lost.
+     */
+    static void configureSession(Connection c) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            s.execute("SET synchronous_commit = off");
+        }
     }
 
     private record Row(long id, String topic, String key, String type, UUID eventId, byte[] payload) {

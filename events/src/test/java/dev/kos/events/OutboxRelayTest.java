@@ -269,6 +269,24 @@ class OutboxRelayTest {
     }
 
     @Test
+    void onlyTheRelaysOwnSessionCommitsWithoutWaitingForTheWalFlush() throws SQLException {
+        try (Connection relaySession = java.sql.DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password());
+             Connection writer = db.dataSource().getConnection()) {
+            assertEquals("on", synchronousCommit(relaySession), "the server's default: every commit waits for its flush");
+            OutboxRelay.configureSession(relaySession);
+            assertEquals("off", synchronousCommit(relaySession));
+            assertEquals("on", synchronousCommit(writer), "a writer's events must survive a crash once committed");
+        }
+    }
+
+    private static String synchronousCommit(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SHOW synchronous_commit"); ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+
+    @Test
     void nodeAndRingEventsTakeTheirOwnSequenceAndKey() {
         String node = "node-" + UUID.randomUUID().toString().substring(0, 8);
         db.inTransaction(c -> {
