@@ -163,8 +163,8 @@ public interface ChunkFileSystem {
                 }
 
                 @Override
-                public void finish() {
-                    // Nothing held back.
+                public void finish(ByteBuffer last) throws IOException {
+                    write(last); // nothing else is held back
                 }
 
                 @Override

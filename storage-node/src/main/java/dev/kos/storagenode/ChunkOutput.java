@@ -10,10 +10,13 @@ public interface ChunkOutput extends Closeable {
     void write(ByteBuffer src) throws IOException;
 
     /**
-     * The last write was made: writes whatever is held back. Abstract on purpose: an output
-     * that wraps another must pass this on, or the file would lack its tail.
+     * Writes {@code last} (a chunk's table and trailer), then whatever is held back: the file is
+     * complete once this returns, short of a {@link #sync}. One call for both so that an output
+     * holding a full buffer back can write it on the calling thread, which would wait for it
+     * anyway. Abstract on purpose: an output that wraps another must pass this on, or the file
+     * would lack its tail.
      */
-    void finish() throws IOException;
+    void finish(ByteBuffer last) throws IOException;
 
     /**
      * Makes the written bytes durable (fsync). May run on another thread while {@link #write}

@@ -22,6 +22,12 @@ import java.util.concurrent.CompletableFuture;
  * failed write is reported by the next call that needs it ({@link #write}, {@link #finish},
  * {@link #sync}).
  *
+ * <p>A full buffer is handed over only when more bytes arrive for it to make room for. The last
+ * one is written by {@link #finish} on the calling thread, which would only wait for a background
+ * write of it: a chunk of one staging buffer (1 MiB, the small-upload case) is then written with no
+ * hand-over at all, sparing the I/O thread's wake-up and the caller's (two context switches of
+ * ~20 per 1 MiB put on a node).
+ *
  * <p>O_DIRECT needs aligned offsets and lengths, so the last partial block (a chunk's footer
  * makes one in nearly every file) goes through a second, buffered channel on the same file,
  * opened only for it, and reaches the disk with the fsync. It was first written zero-padded and
@@ -59,19 +65,27 @@ final class DirectChunkOutput implements ChunkOutput {
     public void write(ByteBuffer src) throws IOException {
         ensureOpen();
         while (src.hasRemaining()) {
-            int n = Math.min(src.remaining(), staging.remaining());
-            staging.put(src.slice(src.position(), n));
-            src.position(src.position() + n);
             if (!staging.hasRemaining()) {
                 handOver();
             }
+            int n = Math.min(src.remaining(), staging.remaining());
+            staging.put(src.slice(src.position(), n));
+            src.position(src.position() + n);
         }
     }
 
     @Override
-    public void finish() throws IOException {
+    public void finish(ByteBuffer last) throws IOException {
         ensureOpen();
         awaitWrite();
+        while (last.hasRemaining()) {
+            if (!staging.hasRemaining()) {
+                writeStaged(); // here, not in the background: this thread would only wait for it
+            }
+            int n = Math.min(last.remaining(), staging.remaining());
+            staging.put(last.slice(last.position(), n));
+            last.position(last.position() + n);
+        }
         int tail = staging.position();
         if (tail == 0) {
             return;
@@ -135,6 +149,15 @@ final class DirectChunkOutput implements ChunkOutput {
         staging = writing != null ? writing.clear() : pool.acquire();
         writing = full;
         pending = BackgroundIo.start(() -> writeFully(ch, full, at));
+    }
+
+    /** Writes the full staging buffer on this thread and empties it. */
+    private void writeStaged() throws IOException {
+        ByteBuffer full = staging.flip();
+        int n = full.remaining();
+        writeFully(ch, full, filePosition);
+        filePosition += n;
+        staging.clear();
     }
 
     private void awaitWrite() throws IOException {

@@ -87,8 +87,7 @@ final class TempFilePut implements ChunkPut {
             PutCheck.checksumMatches(id, declared, digest.declared(declared.algorithm()));
             ChunkFooter footer = new ChunkFooter(length, ChunkStore.BLOCK_SIZE, System.currentTimeMillis(),
                     digest.wholeCrc32c(), declared);
-            out.write(footer.encodeTableAndTrailer(digest.blockCrcs()));
-            out.finish();
+            out.finish(footer.encodeTableAndTrailer(digest.blockCrcs()));
             awaitFlush();
             out.sync();
             out.close();

@@ -36,7 +36,7 @@ class ChunkOutputTest {
                 // /tmp here is a disk file system: a silent fallback would leave O_DIRECT untested.
                 assertFalse(out.cached(), "expected an O_DIRECT output on " + Files.getFileStore(dir).type());
                 writeInPieces(out, data);
-                out.finish();
+                out.finish(ByteBuffer.allocate(0));
                 out.sync();
             }
             assertEquals(len, Files.size(file), "size, length " + len);
@@ -61,7 +61,7 @@ class ChunkOutputTest {
             });
             try (ChunkOutput out = fs.create(file)) {
                 writeInPieces(out, data);
-                out.finish();
+                out.finish(ByteBuffer.allocate(0));
                 out.sync();
             }
             assertEquals(len % 4096 == 0 ? List.of("direct") : List.of("direct", "buffered"), opens, "length " + len);
@@ -84,7 +84,7 @@ class ChunkOutputTest {
         try (ChunkOutput out = refusing.create(file)) {
             assertTrue(out.cached(), "O_DIRECT was refused: the output must be the buffered one");
             writeInPieces(out, data);
-            out.finish();
+            out.finish(ByteBuffer.allocate(0));
             out.sync();
         }
         assertArrayEquals(data, Files.readAllBytes(file));
@@ -105,17 +105,50 @@ class ChunkOutputTest {
         ChunkOutput out = new DirectChunkOutput(FileChannel.open(file, StandardOpenOption.READ),
                 () -> FileChannel.open(file, StandardOpenOption.READ), new StagingBuffers(4096));
         byte[] staging = new byte[StagingBuffers.BUFFER_BYTES];
-        out.write(ByteBuffer.wrap(staging)); // fills the first buffer and hands it over
+        out.write(ByteBuffer.wrap(staging)); // fills the first buffer; the next write hands it over
         IOException e = assertThrows(IOException.class, () -> {
             for (int i = 0; i < 3; i++) { // the second hand-over waits for the first write
                 out.write(ByteBuffer.wrap(staging));
             }
         });
         assertTrue(e.getMessage().contains("chunk write failed"), e.toString());
-        assertThrows(IOException.class, out::finish);
+        assertThrows(IOException.class, () -> out.finish(ByteBuffer.allocate(0)));
         assertThrows(IOException.class, out::sync);
         out.close();
         assertEquals(0, Files.size(file), "nothing may have been written");
+    }
+
+    /**
+     * The last full staging buffer is written by the thread that finishes the put, which would only
+     * wait for a background write of it: a chunk of one buffer (1 MiB) is written with no hand-over,
+     * while the buffers before the last of a longer chunk still go to the background, overlapping
+     * the network.
+     */
+    @Test
+    void theLastFullBufferIsWrittenByTheFinishingThread() throws IOException {
+        int staging = StagingBuffers.BUFFER_BYTES;
+        for (int buffers : new int[] {1, 3}) {
+            byte[] data = TestBytes.random(buffers, buffers * staging);
+            Path file = dir.resolve("writers-" + buffers);
+            List<String> writers = new java.util.concurrent.CopyOnWriteArrayList<>();
+            ChunkFileSystem fs = new ChunkFileSystem.Local(true,
+                    (path, options) -> new RecordingChannel(FileChannel.open(path, options), writers));
+            String caller = Thread.currentThread().getName();
+            try (ChunkOutput out = fs.create(file)) {
+                out.write(ByteBuffer.wrap(data)); // as a put's one frame of the whole chunk
+                out.finish(ByteBuffer.wrap(new byte[] {1, 2, 3})); // a footer's partial block
+                out.sync();
+            }
+            List<String> expected = new ArrayList<>();
+            for (int i = 1; i < buffers; i++) {
+                expected.add("background");
+            }
+            expected.add(caller); // the last full buffer
+            expected.add(caller); // the footer's block, through the buffered channel
+            assertEquals(expected, writers.stream().map(w -> w.startsWith("chunk-io-") ? "background" : w).toList(),
+                    buffers + " buffers");
+            assertEquals(data.length + 3, Files.size(file));
+        }
     }
 
     /** The file store is looked up once per directory; its figures must still be read each time. */
@@ -136,7 +169,7 @@ class ChunkOutputTest {
         ChunkOutput out = ChunkFileSystem.local().create(dir.resolve("closed"));
         out.close();
         assertThrows(IOException.class, () -> out.write(ByteBuffer.wrap(new byte[10])));
-        assertThrows(IOException.class, out::finish);
+        assertThrows(IOException.class, () -> out.finish(ByteBuffer.allocate(0)));
     }
 
     @Test
@@ -146,7 +179,7 @@ class ChunkOutputTest {
         try (ChunkOutput out = ChunkFileSystem.localBuffered().create(file)) {
             assertTrue(out.cached());
             writeInPieces(out, data);
-            out.finish();
+            out.finish(ByteBuffer.allocate(0));
             out.sync();
         }
         assertArrayEquals(data, Files.readAllBytes(file));
@@ -167,6 +200,107 @@ class ChunkOutputTest {
             assertFalse(piece.hasRemaining(), "write must take all of its buffer");
             at += n;
             i++;
+        }
+    }
+
+    /** A file channel that notes which thread makes each positional write. */
+    private static final class RecordingChannel extends FileChannel {
+        private final FileChannel real;
+        private final List<String> writers;
+
+        RecordingChannel(FileChannel real, List<String> writers) {
+            this.real = real;
+            this.writers = writers;
+        }
+
+        @Override
+        public int write(ByteBuffer src, long position) throws IOException {
+            writers.add(Thread.currentThread().getName());
+            return real.write(src, position);
+        }
+
+        @Override
+        public int read(ByteBuffer dst) throws IOException {
+            return real.read(dst);
+        }
+
+        @Override
+        public long read(ByteBuffer[] dsts, int offset, int length) throws IOException {
+            return real.read(dsts, offset, length);
+        }
+
+        @Override
+        public int write(ByteBuffer src) throws IOException {
+            writers.add(Thread.currentThread().getName());
+            return real.write(src);
+        }
+
+        @Override
+        public long write(ByteBuffer[] srcs, int offset, int length) throws IOException {
+            writers.add(Thread.currentThread().getName());
+            return real.write(srcs, offset, length);
+        }
+
+        @Override
+        public long position() throws IOException {
+            return real.position();
+        }
+
+        @Override
+        public FileChannel position(long newPosition) throws IOException {
+            real.position(newPosition);
+            return this;
+        }
+
+        @Override
+        public long size() throws IOException {
+            return real.size();
+        }
+
+        @Override
+        public FileChannel truncate(long size) throws IOException {
+            real.truncate(size);
+            return this;
+        }
+
+        @Override
+        public void force(boolean metaData) throws IOException {
+            real.force(metaData);
+        }
+
+        @Override
+        public long transferTo(long position, long count, java.nio.channels.WritableByteChannel target) throws IOException {
+            return real.transferTo(position, count, target);
+        }
+
+        @Override
+        public long transferFrom(java.nio.channels.ReadableByteChannel src, long position, long count) throws IOException {
+            return real.transferFrom(src, position, count);
+        }
+
+        @Override
+        public int read(ByteBuffer dst, long position) throws IOException {
+            return real.read(dst, position);
+        }
+
+        @Override
+        public java.nio.MappedByteBuffer map(MapMode mode, long position, long size) throws IOException {
+            return real.map(mode, position, size);
+        }
+
+        @Override
+        public java.nio.channels.FileLock lock(long position, long size, boolean shared) throws IOException {
+            return real.lock(position, size, shared);
+        }
+
+        @Override
+        public java.nio.channels.FileLock tryLock(long position, long size, boolean shared) throws IOException {
+            return real.tryLock(position, size, shared);
+        }
+
+        @Override
+        protected void implCloseChannel() throws IOException {
+            real.close();
         }
     }
 }
