@@ -64,28 +64,14 @@ final class DirectChunkOutput implements ChunkOutput {
     @Override
     public void write(ByteBuffer src) throws IOException {
         ensureOpen();
-        while (src.hasRemaining()) {
-            if (!staging.hasRemaining()) {
-                handOver();
-            }
-            int n = Math.min(src.remaining(), staging.remaining());
-            staging.put(src.slice(src.position(), n));
-            src.position(src.position() + n);
-        }
+        stage(src, true);
     }
 
     @Override
     public void finish(ByteBuffer last) throws IOException {
         ensureOpen();
         awaitWrite();
-        while (last.hasRemaining()) {
-            if (!staging.hasRemaining()) {
-                writeStaged(); // here, not in the background: this thread would only wait for it
-            }
-            int n = Math.min(last.remaining(), staging.remaining());
-            staging.put(last.slice(last.position(), n));
-            last.position(last.position() + n);
-        }
+        stage(last, false); // a full buffer here, not in the background: this thread would only wait for it
         int tail = staging.position();
         if (tail == 0) {
             return;
@@ -149,6 +135,25 @@ final class DirectChunkOutput implements ChunkOutput {
         staging = writing != null ? writing.clear() : pool.acquire();
         writing = full;
         pending = BackgroundIo.start(() -> writeFully(ch, full, at));
+    }
+
+    /**
+     * Copies all of {@code src} into staging buffers. A full one is written only when more bytes
+     * need its room: by the background thread, or by this one if {@code background} is false.
+     */
+    private void stage(ByteBuffer src, boolean background) throws IOException {
+        while (src.hasRemaining()) {
+            if (!staging.hasRemaining()) {
+                if (background) {
+                    handOver();
+                } else {
+                    writeStaged();
+                }
+            }
+            int n = Math.min(src.remaining(), staging.remaining());
+            staging.put(src.slice(src.position(), n));
+            src.position(src.position() + n);
+        }
     }
 
     /** Writes the full staging buffer on this thread and empties it. */
