@@ -37,7 +37,11 @@ public record SettledNotice(UUID fileId, Optional<Completion> completion) {
 
     /** The payload of a completion, from the completing statement's row (its columns under {@code alias}). */
     static String completionPayloadSql(String alias) {
-        return alias + ".file_id::text || ' ' || " + alias + ".event_seq"
+        // Every operand text: text || bigint is textanycat, a SQL-language function that the planner
+        // inlines, parsing its body, each time it plans the completing statement, which a session
+        // that has come to prefer custom plans for it does on every execution (pgbench, custom plans
+        // forced: 0.51-0.54 -> 0.44-0.47 PostgreSQL CPU-ms per execution with the cast).
+        return alias + ".file_id::text || ' ' || " + alias + ".event_seq::text"
                 + " || ' ' || " + utc(alias + ".created_at") + " || ' ' || " + utc(alias + ".sealed_at")
                 + " || ' ' || " + utc(alias + ".updated_at") + " || ' ' || " + utc(alias + ".completed_at");
     }
