@@ -203,7 +203,10 @@ class ChunkOutputTest {
         }
     }
 
-    /** A file channel that notes which thread makes each positional write. */
+    /**
+     * A file channel that notes which thread makes each write. It passes on what a chunk output
+     * uses (writes, force, size, position, close) and refuses the rest.
+     */
     private static final class RecordingChannel extends FileChannel {
         private final FileChannel real;
         private final List<String> writers;
@@ -220,16 +223,6 @@ class ChunkOutputTest {
         }
 
         @Override
-        public int read(ByteBuffer dst) throws IOException {
-            return real.read(dst);
-        }
-
-        @Override
-        public long read(ByteBuffer[] dsts, int offset, int length) throws IOException {
-            return real.read(dsts, offset, length);
-        }
-
-        @Override
         public int write(ByteBuffer src) throws IOException {
             writers.add(Thread.currentThread().getName());
             return real.write(src);
@@ -239,6 +232,16 @@ class ChunkOutputTest {
         public long write(ByteBuffer[] srcs, int offset, int length) throws IOException {
             writers.add(Thread.currentThread().getName());
             return real.write(srcs, offset, length);
+        }
+
+        @Override
+        public void force(boolean metaData) throws IOException {
+            real.force(metaData);
+        }
+
+        @Override
+        public long size() throws IOException {
+            return real.size();
         }
 
         @Override
@@ -253,54 +256,57 @@ class ChunkOutputTest {
         }
 
         @Override
-        public long size() throws IOException {
-            return real.size();
-        }
-
-        @Override
-        public FileChannel truncate(long size) throws IOException {
-            real.truncate(size);
-            return this;
-        }
-
-        @Override
-        public void force(boolean metaData) throws IOException {
-            real.force(metaData);
-        }
-
-        @Override
-        public long transferTo(long position, long count, java.nio.channels.WritableByteChannel target) throws IOException {
-            return real.transferTo(position, count, target);
-        }
-
-        @Override
-        public long transferFrom(java.nio.channels.ReadableByteChannel src, long position, long count) throws IOException {
-            return real.transferFrom(src, position, count);
-        }
-
-        @Override
-        public int read(ByteBuffer dst, long position) throws IOException {
-            return real.read(dst, position);
-        }
-
-        @Override
-        public java.nio.MappedByteBuffer map(MapMode mode, long position, long size) throws IOException {
-            return real.map(mode, position, size);
-        }
-
-        @Override
-        public java.nio.channels.FileLock lock(long position, long size, boolean shared) throws IOException {
-            return real.lock(position, size, shared);
-        }
-
-        @Override
-        public java.nio.channels.FileLock tryLock(long position, long size, boolean shared) throws IOException {
-            return real.tryLock(position, size, shared);
-        }
-
-        @Override
         protected void implCloseChannel() throws IOException {
             real.close();
+        }
+
+        @Override
+        public int read(ByteBuffer dst) {
+            throw notUsed();
+        }
+
+        @Override
+        public long read(ByteBuffer[] dsts, int offset, int length) {
+            throw notUsed();
+        }
+
+        @Override
+        public int read(ByteBuffer dst, long position) {
+            throw notUsed();
+        }
+
+        @Override
+        public FileChannel truncate(long size) {
+            throw notUsed();
+        }
+
+        @Override
+        public long transferTo(long position, long count, java.nio.channels.WritableByteChannel target) {
+            throw notUsed();
+        }
+
+        @Override
+        public long transferFrom(java.nio.channels.ReadableByteChannel src, long position, long count) {
+            throw notUsed();
+        }
+
+        @Override
+        public java.nio.MappedByteBuffer map(MapMode mode, long position, long size) {
+            throw notUsed();
+        }
+
+        @Override
+        public java.nio.channels.FileLock lock(long position, long size, boolean shared) {
+            throw notUsed();
+        }
+
+        @Override
+        public java.nio.channels.FileLock tryLock(long position, long size, boolean shared) {
+            throw notUsed();
+        }
+
+        private static UnsupportedOperationException notUsed() {
+            return new UnsupportedOperationException("a chunk output does not call this");
         }
     }
 }
