@@ -56,7 +56,16 @@ public final class Database implements AutoCloseable {
 
     /** A pool on an existing PostgreSQL. Does not migrate: call {@link #migrate()}. */
     public static Database connect(String jdbcUrl, String user, String password, int poolSize, String poolName) {
-        return new Database(pool(jdbcUrl, user, password, poolSize, poolName), null, jdbcUrl, user, password);
+        return new Database(pool(jdbcUrl, user, password, poolSize, poolName, null), null, jdbcUrl, user, password);
+    }
+
+    /**
+     * Another pool on the same database, for one kind of work whose sessions are set up
+     * differently: each of its connections runs {@code sessionSql} once, when it opens. It
+     * neither migrates nor, when closed, stops an embedded database: this one owns that.
+     */
+    public Database sibling(String poolName, int poolSize, String sessionSql) {
+        return new Database(pool(jdbcUrl, user, password, poolSize, poolName, sessionSql), null, jdbcUrl, user, password);
     }
 
     /**
@@ -88,13 +97,14 @@ public final class Database implements AutoCloseable {
             EmbeddedPostgres pg = builder.start();
             String url = pg.getJdbcUrl("postgres", "postgres");
             LOG.info(() -> "embedded PostgreSQL started at " + url);
-            return new Database(pool(url, "postgres", "", poolSize, poolName), pg, url, "postgres", "");
+            return new Database(pool(url, "postgres", "", poolSize, poolName, null), pg, url, "postgres", "");
         } catch (IOException e) {
             throw new IllegalStateException("cannot start embedded PostgreSQL: " + e.getMessage(), e);
         }
     }
 
-    private static HikariDataSource pool(String url, String user, String password, int poolSize, String poolName) {
+    private static HikariDataSource pool(String url, String user, String password, int poolSize, String poolName,
+                                         String sessionSql) {
         HikariConfig c = new HikariConfig();
         c.setJdbcUrl(url);
         c.setUsername(user);
@@ -105,6 +115,12 @@ public final class Database implements AutoCloseable {
         c.setConnectionTimeout(10_000);
         // Every transaction is explicit (inTransaction); auto-commit stays on for single reads.
         c.setAutoCommit(true);
+        // Sent in the startup packet: pg_stat_activity then tells an operator which process and
+        // pool each session belongs to, where every one would otherwise read "PostgreSQL JDBC Driver".
+        c.addDataSourceProperty("ApplicationName", "kos-" + poolName);
+        if (sessionSql != null) {
+            c.setConnectionInitSql(sessionSql);
+        }
         return new HikariDataSource(c);
     }
 
@@ -126,6 +142,10 @@ public final class Database implements AutoCloseable {
 
     public HikariDataSource pool() {
         return pool;
+    }
+
+    public String poolName() {
+        return pool.getPoolName();
     }
 
     /** The JDBC URL, user and password, to hand to another process (the local stack does). */

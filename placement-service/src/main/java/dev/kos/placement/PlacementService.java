@@ -29,10 +29,25 @@ public final class PlacementService implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(PlacementService.class.getName());
     static final String PRODUCER = "placement-service";
 
-    private final KafkaStreams streams;
+    /**
+     * How the finalizer's sessions plan their statements: once, generically. Every statement they
+     * run finds a file or its chunks by key, so one plan serves any parameters. Left to choose,
+     * PostgreSQL plans a prepared statement for its parameters five times, then uses a generic plan
+     * while that one's estimated cost is below the custom plans' average (planning included). The
+     * generic plan is rebuilt after each ANALYZE of its tables; one rebuilt on a transient table
+     * state that costs it above that average sends the session back to planning every execution
+     * for good, since the generic cost is never estimated again. Seen on fresh stacks under upload
+     * load: the completing statement planned for every upload, ~0.3 PostgreSQL CPU-ms each
+     * (bench/README).
+     */
+    static final String GENERIC_PLANS = "SET plan_cache_mode = force_generic_plan";
 
-    private PlacementService(KafkaStreams streams) {
+    private final KafkaStreams streams;
+    private final Database finalizerSessions;
+
+    private PlacementService(KafkaStreams streams, Database finalizerSessions) {
         this.streams = streams;
+        this.finalizerSessions = finalizerSessions;
     }
 
     /** Creates the topics if needed and starts processing. */
@@ -40,14 +55,16 @@ public final class PlacementService implements AutoCloseable {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers()))) {
             topics.ensureTopics(admin);
         }
-        UploadFinalizer finalizer = new MetadataFinalizer(db, new Events(PRODUCER));
+        // One session per stream thread: each finalizes its partitions' uploads one at a time.
+        Database finalizerSessions = db.sibling(db.poolName() + "-finalizer", config.streamThreads(), GENERIC_PLANS);
+        UploadFinalizer finalizer = new MetadataFinalizer(finalizerSessions, new Events(PRODUCER));
         KafkaStreams streams = new KafkaStreams(PlacementTopology.build(finalizer), streamsConfig(config));
         streams.setUncaughtExceptionHandler(e -> {
             LOG.warning("stream thread failed, replacing it (the event will be retried): " + e);
             return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
         });
         streams.start();
-        return new PlacementService(streams);
+        return new PlacementService(streams, finalizerSessions);
     }
 
     static Properties streamsConfig(PlacementConfig config) {
@@ -70,6 +87,11 @@ public final class PlacementService implements AutoCloseable {
         return p;
     }
 
+    /** The pool the finalizer completes uploads on (for tests). */
+    Database finalizerSessions() {
+        return finalizerSessions;
+    }
+
     public KafkaStreams.State state() {
         return streams.state();
     }
@@ -90,5 +112,6 @@ public final class PlacementService implements AutoCloseable {
         // group's offsets (a replay) as soon as every instance has stopped.
         streams.close(CloseOptions.timeout(Duration.ofSeconds(30))
                 .withGroupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
+        finalizerSessions.close();
     }
 }

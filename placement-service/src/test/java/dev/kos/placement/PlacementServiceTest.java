@@ -411,6 +411,55 @@ class PlacementServiceTest {
     }
 
     @Test
+    void theFinalizersSessionsPlanTheCompletingStatementOnce() {
+        assertEquals(List.of("force_generic_plan", "kos-placement-test-finalizer"), placement.finalizerSessions().withConnection(
+                c -> List.of(setting(c, "plan_cache_mode"), setting(c, "application_name"))), "the service's finalizer sessions");
+        // One session each, so the plan cache read below is the one the completions used.
+        try (Database generic = db.sibling("generic", 1, PlacementService.GENERIC_PLANS);
+             Database chooses = db.sibling("chooses", 1, null)) {
+            assertEquals(List.of(0L, 8L), completionPlans(generic), "custom, generic plans with generic plans forced");
+            // The control: left to choose, PostgreSQL plans the statement for its parameters at
+            // least the first five times it runs prepared, which the count above would have shown.
+            assertTrue(completionPlans(chooses).get(0) >= 5, "custom plans when PostgreSQL chooses");
+        }
+    }
+
+    /**
+     * Completes twelve sealed uploads as the finalizer does on {@code sessions} (one connection),
+     * then reads from that session's plan cache how often the completing statement was planned for
+     * its parameters and how often it ran on the generic plan: {custom, generic}. The JDBC driver
+     * prepares a statement on the server at its fifth execution, so eight of the twelve count.
+     */
+    static List<Long> completionPlans(Database sessions) {
+        MetadataFinalizer finalizer = new MetadataFinalizer(sessions, events);
+        for (int i = 0; i < 12; i++) {
+            UUID id = sealedRows(2, 1);
+            UploadProgress.Seal seal = new UploadProgress.Seal(200, "0f".repeat(32), 2,
+                    Optional.of(new UploadProgress.SealEvent(1, "direct.bin", "application/octet-stream", "")));
+            assertEquals(UploadFinalizer.Outcome.COMPLETED, finalizer.finalizeUpload(id.toString(), seal, Map.of(0, 1000, 1, 1001)));
+        }
+        return sessions.withConnection(c -> {
+            try (java.sql.Statement s = c.createStatement(); java.sql.ResultSet rs = s.executeQuery(
+                    "SELECT custom_plans, generic_plans FROM pg_prepared_statements WHERE statement LIKE 'WITH done AS (UPDATE files %'")) {
+                assertTrue(rs.next(), "the completing statement is prepared on the session");
+                List<Long> plans = List.of(rs.getLong(1), rs.getLong(2));
+                assertTrue(!rs.next(), "one completing statement");
+                return plans;
+            }
+        });
+    }
+
+    static String setting(java.sql.Connection c, String name) throws java.sql.SQLException {
+        try (java.sql.PreparedStatement ps = c.prepareStatement("SELECT current_setting(?)")) {
+            ps.setString(1, name);
+            try (java.sql.ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getString(1);
+            }
+        }
+    }
+
+    @Test
     void healthReportsTheFinalizerAndTheRelay() throws Exception {
         Poll.until(Duration.ofSeconds(60), placement::isRunning, "placement running");
         // The only test here that gives the pool a metrics tracker: HikariCP takes one per pool.
