@@ -4,7 +4,6 @@ import dev.kos.config.Settings;
 import dev.kos.metadata.Database;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -161,7 +160,7 @@ public final class OutboxRelay implements AutoCloseable {
                 options.topics().ensureTopics(admin);
             }
         };
-        return start(() -> DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password()), db.dataSource(),
+        return start(() -> db.openSession("outbox-relay"), db.dataSource(),
                 () -> new KafkaProducer<>(producerConfig(bootstrapServers), new StringSerializer(), new ByteArraySerializer()),
                 options, topicSetup);
     }

@@ -18,7 +18,6 @@ import dev.kos.storageclient.StorageNodeClients;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.WebServerConfig;
 import io.helidon.webserver.http.HttpRouting;
-import java.sql.DriverManager;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -141,7 +140,7 @@ public final class Main {
         StorageNodeClients clients = new StorageNodeClients();
         FileCache cache = new FileCache(settings.longValue("gateway.metadata-cache", FileCache.DEFAULT_MAX_WEIGHT));
         SettledListener settled = SettledListener.start(
-                () -> DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password()), cache);
+                () -> db.openSession("settled-listener"), cache);
         FileCatalog catalog = new FileCatalog(db, new Events("ingest-gateway"), config.gatewayId(), sessionTtl, settled,
                 completionPoll);
         Gateway gateway = gateway(config, catalog, nodeRepository, clients, registry::ring, List.of(

@@ -148,6 +148,18 @@ public final class Database implements AutoCloseable {
         return pool.getPoolName();
     }
 
+    /**
+     * A session of its own, outside the pool, for work that holds one for long (a LISTEN, an
+     * advisory lock); the caller closes it. pg_stat_activity names it after the pool and {@code role}.
+     */
+    public Connection openSession(String role) throws SQLException {
+        java.util.Properties p = new java.util.Properties();
+        p.setProperty("user", user);
+        p.setProperty("password", password);
+        p.setProperty("ApplicationName", "kos-" + poolName() + "-" + role);
+        return java.sql.DriverManager.getConnection(jdbcUrl, p);
+    }
+
     /** The JDBC URL, user and password, to hand to another process (the local stack does). */
     public String jdbcUrl() {
         return jdbcUrl;

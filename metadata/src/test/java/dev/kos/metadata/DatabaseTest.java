@@ -49,8 +49,34 @@ class DatabaseTest {
                 + " || ',' || current_setting('full_page_writes')"));
     }
 
+    @Test
+    void aSiblingPoolSetsUpItsOwnSessionsAndClosingItLeavesTheDatabaseUp() {
+        try (Database sibling = db.sibling("test-sibling", 1, "SET work_mem = '7MB'")) {
+            assertEquals("7MB kos-test-sibling", firstValue(sibling, "SELECT current_setting('work_mem') || ' ' || "
+                    + "current_setting('application_name')"));
+            assertEquals(db.jdbcUrl(), sibling.jdbcUrl());
+        }
+        assertEquals("4MB kos-test", firstValue("SELECT current_setting('work_mem') || ' ' || current_setting('application_name')"),
+                "the first pool's sessions are as PostgreSQL sets them up");
+        assertTrue(db.isHealthy(), "closing the sibling left the embedded database running");
+    }
+
+    @Test
+    void aSessionOfItsOwnIsNamedForWhatItDoes() throws Exception {
+        try (java.sql.Connection c = db.openSession("listener"); ResultSet rs = c.createStatement().executeQuery(
+                "SELECT current_setting('application_name'), count(*) FROM pg_stat_activity WHERE application_name = 'kos-test'")) {
+            rs.next();
+            assertEquals("kos-test-listener", rs.getString(1));
+            assertTrue(rs.getLong(2) >= 1, "the pool's sessions show as kos-test");
+        }
+    }
+
     /** The first column of the first row, as text. */
     private static String firstValue(String sql) {
+        return firstValue(db, sql);
+    }
+
+    private static String firstValue(Database db, String sql) {
         return db.withConnection(c -> {
             try (ResultSet rs = c.createStatement().executeQuery(sql)) {
                 rs.next();
