@@ -7,8 +7,10 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.util.Optional;
+import java.util.Properties;
 import java.util.logging.Logger;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
@@ -153,11 +155,11 @@ public final class Database implements AutoCloseable {
      * advisory lock); the caller closes it. pg_stat_activity names it after the pool and {@code role}.
      */
     public Connection openSession(String role) throws SQLException {
-        java.util.Properties p = new java.util.Properties();
+        Properties p = new Properties();
         p.setProperty("user", user);
         p.setProperty("password", password);
         p.setProperty("ApplicationName", "kos-" + poolName() + "-" + role);
-        return java.sql.DriverManager.getConnection(jdbcUrl, p);
+        return DriverManager.getConnection(jdbcUrl, p);
     }
 
     /** The JDBC URL, user and password, to hand to another process (the local stack does). */

@@ -57,14 +57,19 @@ public final class PlacementService implements AutoCloseable {
         }
         // One session per stream thread: each finalizes its partitions' uploads one at a time.
         Database finalizerSessions = db.sibling(db.poolName() + "-finalizer", config.streamThreads(), GENERIC_PLANS);
-        UploadFinalizer finalizer = new MetadataFinalizer(finalizerSessions, new Events(PRODUCER));
-        KafkaStreams streams = new KafkaStreams(PlacementTopology.build(finalizer), streamsConfig(config));
-        streams.setUncaughtExceptionHandler(e -> {
-            LOG.warning("stream thread failed, replacing it (the event will be retried): " + e);
-            return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
-        });
-        streams.start();
-        return new PlacementService(streams, finalizerSessions);
+        try {
+            UploadFinalizer finalizer = new MetadataFinalizer(finalizerSessions, new Events(PRODUCER));
+            KafkaStreams streams = new KafkaStreams(PlacementTopology.build(finalizer), streamsConfig(config));
+            streams.setUncaughtExceptionHandler(e -> {
+                LOG.warning("stream thread failed, replacing it (the event will be retried): " + e);
+                return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+            });
+            streams.start();
+            return new PlacementService(streams, finalizerSessions);
+        } catch (RuntimeException e) {
+            finalizerSessions.close();
+            throw e;
+        }
     }
 
     static Properties streamsConfig(PlacementConfig config) {
