@@ -75,8 +75,8 @@ class CleanupMetricsTest {
         assertEquals(1.0, s.get("kos_cleanup_files_deleted_total"));
         assertEquals(1.0, s.get("kos_cleanup_orphans_deleted_total"));
         assertEquals(1.0, s.get("kos_cleanup_processed_events_pruned_total"));
-        assertTrue(s.get("kos_db_pool_wait_seconds_count") > 0, "the pool's checkouts were timed");
-        assertTrue(s.containsKey("kos_db_pool_connections{state=\"idle\"}"), s::toString);
+        assertTrue(s.get("kos_db_pool_wait_seconds_count{pool=\"cleanup-test\"}") > 0, "the pool's checkouts were timed");
+        assertTrue(s.containsKey("kos_db_pool_connections{pool=\"cleanup-test\",state=\"idle\"}"), s::toString);
         assertTrue(s.get("jvm_threads_live") > 0);
         // The upload's own events go through the relay to the worker's consumer (passed over, no effect).
         h.awaitConsumed("cleanup-metrics");

@@ -511,7 +511,7 @@ class GatewayApiTest {
                 - sample(before, "kos_gateway_chunk_puts_total{outcome=\"ok\"}"));
         assertEquals(1, after.get("kos_http_requests_in_flight"), "only the scrape itself");
         assertEquals(3, after.get("kos_ring_nodes"));
-        assertTrue(after.get("kos_db_pool_wait_seconds_count") > before.get("kos_db_pool_wait_seconds_count"));
+        assertTrue(after.get("kos_db_pool_wait_seconds_count{pool=\"gateway-test\"}") > before.get("kos_db_pool_wait_seconds_count{pool=\"gateway-test\"}"));
         assertTrue(after.get("kos_metadata_cache_serving") == 1);
         assertTrue(after.get("process_cpu_seconds_total") > 0);
         assertTrue(after.containsKey("kos_outbox_lag_seconds"), after.keySet().toString());

@@ -3,13 +3,15 @@ package dev.kos.metadata;
 import com.zaxxer.hikari.HikariPoolMXBean;
 import com.zaxxer.hikari.metrics.IMetricsTracker;
 import dev.kos.metrics.Counter;
+import dev.kos.metrics.Family;
 import dev.kos.metrics.Histogram;
 import dev.kos.metrics.MetricRegistry;
+import java.util.List;
 
 /**
- * A process's metadata connection pool as metrics: connections by state, threads waiting for
- * one, and how long a checkout waited. The wait is what a request sees when the pool is too small
- * or PostgreSQL too slow, before any query runs.
+ * A process's metadata connection pools as metrics, each labelled with its pool's name:
+ * connections by state, threads waiting for one, and how long a checkout waited. The wait is what
+ * a request sees when the pool is too small or PostgreSQL too slow, before any query runs.
  */
 public final class PoolMetrics {
     /** A checkout waits microseconds when a connection is idle; the upper buckets are queueing. */
@@ -18,18 +20,28 @@ public final class PoolMetrics {
     private PoolMetrics() {
     }
 
-    public static void register(MetricRegistry registry, Database db) {
-        HikariPoolMXBean pool = db.pool().getHikariPoolMXBean();
+    /** Registers the process's pools, once per registry; HikariCP takes one metrics tracker per pool. */
+    public static void register(MetricRegistry registry, Database... pools) {
+        List<Database> all = List.of(pools);
         registry.samples("kos_db_pool_connections", "Metadata pool connections by state.", MetricRegistry.Type.GAUGE,
-                java.util.List.of("state"), s -> {
-                    s.add(pool.getActiveConnections(), "active");
-                    s.add(pool.getIdleConnections(), "idle");
-                });
-        registry.gauge("kos_db_pool_max_connections", "The metadata pool's size limit.", () -> db.pool().getMaximumPoolSize());
-        registry.gauge("kos_db_pool_pending_threads", "Threads waiting for a metadata connection.", pool::getThreadsAwaitingConnection);
-        Histogram wait = registry.histogram("kos_db_pool_wait_seconds", "How long a metadata connection checkout waited.", WAIT_SECONDS);
-        Counter timeouts = registry.counter("kos_db_pool_timeouts_total", "Checkouts that gave up waiting for a connection.");
-        db.pool().setMetricsTrackerFactory((poolName, stats) -> new Tracker(wait, timeouts));
+                List.of("pool", "state"), s -> all.forEach(db -> {
+                    HikariPoolMXBean pool = db.pool().getHikariPoolMXBean();
+                    s.add(pool.getActiveConnections(), db.poolName(), "active");
+                    s.add(pool.getIdleConnections(), db.poolName(), "idle");
+                }));
+        registry.samples("kos_db_pool_max_connections", "The metadata pool's size limit.", MetricRegistry.Type.GAUGE,
+                List.of("pool"), s -> all.forEach(db -> s.add(db.pool().getMaximumPoolSize(), db.poolName())));
+        registry.samples("kos_db_pool_pending_threads", "Threads waiting for a metadata connection.", MetricRegistry.Type.GAUGE,
+                List.of("pool"), s -> all.forEach(db -> s.add(db.pool().getHikariPoolMXBean().getThreadsAwaitingConnection(),
+                        db.poolName())));
+        Family<Histogram> wait = registry.histogram("kos_db_pool_wait_seconds", "How long a metadata connection checkout waited.",
+                WAIT_SECONDS, "pool");
+        Family<Counter> timeouts = registry.counter("kos_db_pool_timeouts_total", "Checkouts that gave up waiting for a connection.",
+                "pool");
+        for (Database db : all) {
+            Tracker tracker = new Tracker(wait.labels(db.poolName()), timeouts.labels(db.poolName()));
+            db.pool().setMetricsTrackerFactory((poolName, stats) -> tracker);
+        }
     }
 
     private record Tracker(Histogram waits, Counter timeouts) implements IMetricsTracker {

@@ -23,7 +23,7 @@ final class PlacementMetrics {
     static MetricRegistry of(Database db, PlacementService service, OutboxRelay relay, Rebalancer rebalancer) {
         MetricRegistry registry = new MetricRegistry();
         JvmMetrics.register(registry);
-        PoolMetrics.register(registry, db);
+        PoolMetrics.register(registry, db, service.finalizerSessions());
         if (relay != null) {
             RelayMetrics.register(registry, relay);
         }

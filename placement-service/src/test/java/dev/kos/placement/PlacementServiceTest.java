@@ -473,12 +473,15 @@ class PlacementServiceTest {
             // The same figures on /metrics of the same port, with the pool's and the JVM's.
             db.inTransaction(c -> c.isValid(1)); // a checkout measured since the tracker was set
             Map<String, Double> m = Metrics.scrape(java.net.URI.create("http://localhost:" + health.port() + "/metrics"));
-            assertTrue(m.get("kos_db_pool_wait_seconds_count") >= 1, m::toString);
+            assertTrue(m.get("kos_db_pool_wait_seconds_count{pool=\"placement-test\"}") >= 1, m::toString);
+            // The finalizer's own pool beside it, named after the service's.
+            assertEquals((double) PlacementConfig.DEFAULT_STREAM_THREADS, m.get("kos_db_pool_max_connections{pool=\"placement-test-finalizer\"}"), m::toString);
             assertEquals(1.0, m.get("kos_placement_finalizer_up"), m::toString);
             assertEquals((double) PlacementConfig.DEFAULT_STREAM_THREADS, m.get("kos_placement_stream_threads"), m::toString);
             assertTrue(m.containsKey("kos_outbox_published_total"), m::toString);
             assertTrue(m.containsKey("kos_outbox_lag_seconds"), m::toString);
-            assertTrue(m.containsKey("kos_db_pool_connections{state=\"active\"}"), m::toString);
+            assertTrue(m.containsKey("kos_db_pool_connections{pool=\"placement-test\",state=\"active\"}"), m::toString);
+            assertTrue(m.containsKey("kos_db_pool_connections{pool=\"placement-test-finalizer\",state=\"active\"}"), m::toString);
             assertTrue(m.get("jvm_threads_live") > 0, m::toString);
             assertTrue(m.keySet().stream().noneMatch(k -> k.startsWith("kos_placement_rebalance_")), "no rebalancer, no rebalance metrics");
         }
