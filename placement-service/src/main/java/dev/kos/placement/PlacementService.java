@@ -92,7 +92,7 @@ public final class PlacementService implements AutoCloseable {
         return p;
     }
 
-    /** The pool the finalizer completes uploads on (for tests). */
+    /** The pool the finalizer completes uploads on (its metrics; tests read its sessions). */
     Database finalizerSessions() {
         return finalizerSessions;
     }
