@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Which PostgreSQL sessions of a running local stack spend its CPU while 1 MiB uploads run: one
-# line per backend, with its CPU ms per upload, the service that holds the session, and the
-# session's last statement (a pool connection shows whatever it ran last).
+# line per backend, with its CPU ms per upload, the service that holds the session, the session's
+# application_name (kos-<pool> or kos-<pool>-<role>), and its last statement (a pool connection
+# shows whatever it ran last).
 #   bench/pg-cpu.sh [SECONDS] [CONNS]
 # The upload load and the per-service split come from bench/stack-cpu.sh (same KOS_HOME and GW).
 # Only for the embedded PostgreSQL of bin/start; needs psql and ss.
@@ -27,7 +28,7 @@ reaped1=$(own_and_reaped)
 echo "$out"
 uploads=$(echo "$out" | grep -oE '\(([0-9]+) uploads\)' | grep -oE '[0-9]+')
 sessions=$(psql -h 127.0.0.1 -p "$port" -U postgres -d postgres -AtF'|' -c \
-  "SELECT pid, coalesce(client_port, 0), coalesce(nullif(backend_type, 'client backend'), ''),
+  "SELECT pid, coalesce(client_port, 0), coalesce(nullif(backend_type, 'client backend'), ''), application_name,
           left(regexp_replace(coalesce(query, ''), '\s+', ' ', 'g'), 70) FROM pg_stat_activity")
 sockets=$(ss -tnpH)
 echo "PostgreSQL CPU ms per upload, by backend ($uploads uploads):"
@@ -46,8 +47,9 @@ for p in "${!before[@]}"; do
       service=$(tr '\0' ' ' < "/proc/$holder/cmdline" | grep -oE 'dev\.kos\.[a-z]+\.[A-Za-z]+' | tail -1)
     fi
   fi
-  awk -v t="$spent" -v hz="$HZ" -v d="$uploads" -v p="$p" -v s="${service:-?}" -v q="$(echo "$row" | cut -d'|' -f4)" \
-    'BEGIN { printf "  %6.2f  pid %-7s %-26s %s\n", t * 1000 / hz / d, p, s, q }'
+  app=$(echo "$row" | cut -d'|' -f4)
+  awk -v t="$spent" -v hz="$HZ" -v d="$uploads" -v p="$p" -v s="${service:-?}" -v a="${app:--}" -v q="$(echo "$row" | cut -d'|' -f5-)" \
+    'BEGIN { printf "  %6.2f  pid %-7s %-26s %-28s %s\n", t * 1000 / hz / d, p, s, a, q }'
 done | sort -rn
 awk -v t="$((reaped1 - reaped0))" -v hz="$HZ" -v d="$uploads" \
   'BEGIN { printf "  %6.2f  the postmaster, and processes that ended during the run (autovacuum workers, closed sessions)\n", t * 1000 / hz / d }'
