@@ -119,7 +119,7 @@ public final class Database implements AutoCloseable {
         c.setAutoCommit(true);
         // Sent in the startup packet: pg_stat_activity then tells an operator which process and
         // pool each session belongs to, where every one would otherwise read "PostgreSQL JDBC Driver".
-        c.addDataSourceProperty("ApplicationName", "kos-" + poolName);
+        c.addDataSourceProperty("ApplicationName", applicationName(poolName));
         if (sessionSql != null) {
             c.setConnectionInitSql(sessionSql);
         }
@@ -158,8 +158,13 @@ public final class Database implements AutoCloseable {
         Properties p = new Properties();
         p.setProperty("user", user);
         p.setProperty("password", password);
-        p.setProperty("ApplicationName", "kos-" + poolName() + "-" + role);
+        p.setProperty("ApplicationName", applicationName(poolName() + "-" + role));
         return DriverManager.getConnection(jdbcUrl, p);
+    }
+
+    /** What pg_stat_activity shows for a session of this pool (or of one of its roles). */
+    private static String applicationName(String name) {
+        return "kos-" + name;
     }
 
     /** The JDBC URL, user and password, to hand to another process (the local stack does). */
